@@ -1,0 +1,37 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+BENCH_VENV := .venv-bench
+
+.PHONY: run test lint typecheck pytest bench clean
+
+$(BIN)/lowtide: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(BIN)/lowtide
+
+## run: start the lowtide server on the embedded SQLite store (http://127.0.0.1:7600)
+run: $(BIN)/lowtide
+	$(BIN)/lowtide serve
+
+## test: ruff, mypy (strict on src/) and pytest
+test: $(BIN)/lowtide
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+$(BENCH_VENV)/bin/mlflow: pyproject.toml
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/pip install --quiet -e '.[bench]'
+	touch $(BENCH_VENV)/bin/mlflow
+
+## bench: ingest, SDK overhead, reads and memory, each against its peer
+bench: $(BENCH_VENV)/bin/mlflow
+	$(BENCH_VENV)/bin/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) $(BENCH_VENV) build *.egg-info src/*.egg-info

@@ -1,0 +1,260 @@
+"""The `lowtide` command: thin commands over the library, errors as one clean line."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from lowtide import __version__
+from lowtide.config import Settings
+from lowtide.core.records import RunStatus, json_float
+from lowtide.core.sparkline import sparkline
+from lowtide.errors import LowtideError
+
+#: Points per key fetched to draw a sparkline.
+SPARKLINE_POINTS = 400
+
+console = Console()
+err_console = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+app = typer.Typer(
+    name="lowtide",
+    help="Know when your ML projects need you, and make the lows count.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+run_app = typer.Typer(help="Look at one run.", no_args_is_help=True)
+db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
+app.add_typer(run_app, name="run")
+app.add_typer(db_app, name="db")
+
+
+def clean_errors(fn: F) -> F:
+    """Turn lowtide's errors into one red line and exit code 1."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except LowtideError as exc:
+            err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"lowtide {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Know when your ML projects need you, and make the lows count."""
+
+
+def _settings(**overrides: Any) -> Settings:
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValueError as exc:
+        raise LowtideError(f"bad setting: {exc}") from None
+
+
+@app.command()
+@clean_errors
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    database_url: Annotated[
+        str | None, typer.Option(help="SQLAlchemy URL; the embedded SQLite file by default.")
+    ] = None,
+) -> None:
+    """Start the server and the API (http://127.0.0.1:7600 by default)."""
+    from lowtide.server.serve import serve as run_server
+    from lowtide.store import open_store
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    settings = _settings(host=host, port=port, database_url=database_url)
+    console.print(f"lowtide {__version__} on http://{settings.host}:{settings.port}")
+    store = open_store(settings.database_url)
+    try:
+        run_server(settings, store)
+    finally:
+        store.close()
+
+
+@app.command("runs")
+@clean_errors
+def list_runs(
+    project: Annotated[str | None, typer.Option(help="Only this project.")] = None,
+    status: Annotated[RunStatus | None, typer.Option(help="Only runs in this state.")] = None,
+    tag: Annotated[str | None, typer.Option(help="Only runs with this tag.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 50,
+) -> None:
+    """List runs, newest first."""
+    with _OpenStore() as store:
+        found = store.list_runs(project=project, status=status, tag=tag, limit=limit)
+    if not found:
+        console.print("no runs yet")
+        return
+    now = time.time()
+    table = Table(box=None, header_style="bold")
+    for column in ("id", "name", "project", "status", "started", "duration", "last seen"):
+        table.add_column(column)
+    for r in found:
+        end = r.ended_at if r.ended_at is not None else now
+        table.add_row(
+            r.uid[:8],
+            r.name,
+            r.project,
+            _status(r.status),
+            _ago(now - r.started_at),
+            _duration(end - r.started_at),
+            _ago(now - r.last_seen_at),
+        )
+    console.print(table)
+
+
+@run_app.command("show")
+@clean_errors
+def show_run(
+    run: Annotated[str, typer.Argument(help="Run id, id prefix or name.")],
+) -> None:
+    """A run's summary, last values and a sparkline per key."""
+    from lowtide.core.downsample import downsample
+
+    with _OpenStore() as store:
+        record = store.find_run(run)
+        keys = store.list_keys(record.uid)
+        lines = []
+        for k in keys:
+            series = store.read_series(record.uid, k.key)
+            idx = downsample(series.steps, series.values, SPARKLINE_POINTS, "lttb")
+            lines.append((k, sparkline(series.values[idx])))
+    now = time.time()
+    end = record.ended_at if record.ended_at is not None else now
+    console.print(f"[bold]{record.name}[/bold]  ({record.uid})", highlight=False)
+    console.print(
+        f"project {record.project} · {_status(record.status)} · "
+        f"started {_ago(now - record.started_at)} · ran {_duration(end - record.started_at)}",
+        highlight=False,
+    )
+    if record.tags:
+        console.print("tags: " + ", ".join(record.tags), highlight=False)
+    if record.config:
+        console.print("config: " + ", ".join(f"{k}={v}" for k, v in record.config.items()))
+    if not lines:
+        console.print("no metrics logged yet")
+        return
+    table = Table(box=None, header_style="bold")
+    for column in ("key", "points", "last step", "last value", "trend"):
+        table.add_column(column, justify="right" if column in ("points", "last step") else "left")
+    for k, line in lines:
+        table.add_row(k.key, str(k.n_points), str(k.last_step), _value(k.last_value), line)
+    console.print(table)
+
+
+@app.command()
+@clean_errors
+def sync(
+    direct: Annotated[
+        bool, typer.Option(help="Write into the local store even if a server is running.")
+    ] = False,
+) -> None:
+    """Send what the SDK spooled while the server was unreachable."""
+    from lowtide.sdk.settings import ClientSettings
+    from lowtide.server.sync import sync as run_sync
+
+    result = run_sync(_settings(), ClientSettings.from_env(), direct=direct)
+    if result.busy:
+        raise LowtideError("another process is sending the spool right now; try again shortly")
+    console.print(f"sent {result.sent} spooled operations to {result.target}")
+    if result.rejected:
+        err_console.print(
+            f"[yellow]{result.rejected} were refused and set aside in the spool's "
+            "'rejected' folder[/yellow]"
+        )
+    if result.remaining:
+        raise LowtideError(f"{result.remaining} operations could not be sent; try again later")
+
+
+@db_app.command("upgrade")
+@clean_errors
+def db_upgrade(
+    database_url: Annotated[str | None, typer.Option(help="SQLAlchemy URL.")] = None,
+) -> None:
+    """Create or migrate the database schema to the newest revision."""
+    from lowtide.store import open_store
+
+    settings = _settings(database_url=database_url)
+    store = open_store(settings.database_url)
+    try:
+        store.upgrade()
+    finally:
+        store.close()
+    console.print("the database schema is up to date")
+
+
+class _OpenStore:
+    """The configured store, checked and closed after use."""
+
+    def __enter__(self) -> Any:
+        from lowtide.store import open_store
+
+        self.store = open_store(_settings().database_url)
+        try:
+            self.store.check_schema()
+        except LowtideError:
+            self.store.close()
+            raise
+        return self.store
+
+    def __exit__(self, *_: object) -> None:
+        self.store.close()
+
+
+def _status(status: RunStatus) -> str:
+    color = {"running": "cyan", "finished": "green", "failed": "red", "crashed": "red"}
+    return f"[{color[status.value]}]{status.value}[/]"
+
+
+def _value(x: float) -> str:
+    shown = json_float(x)
+    return shown if isinstance(shown, str) else f"{shown:.6g}"
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    if h:
+        return f"{h}h{m:02d}m"
+    return f"{m}m{s:02d}s" if m else f"{s}s"
+
+
+def _ago(seconds: float) -> str:
+    return _duration(seconds) + " ago"
+
+
+def main() -> None:
+    """Entry point of the `lowtide` command."""
+    app(prog_name="lowtide")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

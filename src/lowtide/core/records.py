@@ -1,0 +1,130 @@
+"""Values that cross the store's boundary: runs, keys, series, events."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+
+class RunStatus(StrEnum):
+    """Where a run stands. `crashed`: its process ended without finishing it."""
+
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
+    CRASHED = "crashed"
+
+    @property
+    def is_final(self) -> bool:
+        return self is not RunStatus.RUNNING
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What a client says when it creates a run; `uid` may come from the client."""
+
+    project: str
+    name: str | None = None
+    uid: str | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    started_at: float | None = None
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """A stored run."""
+
+    uid: str
+    name: str
+    project: str
+    config: dict[str, Any]
+    tags: tuple[str, ...]
+    status: RunStatus
+    started_at: float
+    ended_at: float | None
+    last_seen_at: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.uid,
+            "name": self.name,
+            "project": self.project,
+            "config": self.config,
+            "tags": list(self.tags),
+            "status": self.status.value,
+            "started_at": self.started_at,
+            "ended_at": self.ended_at,
+            "last_seen_at": self.last_seen_at,
+        }
+
+
+@dataclass(frozen=True)
+class KeySummary:
+    """One metric key of a run with its last point."""
+
+    key: str
+    n_points: int
+    last_step: int
+    last_wall_time: float
+    last_value: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "n_points": self.n_points,
+            "last_step": self.last_step,
+            "last_wall_time": self.last_wall_time,
+            "last_value": json_float(self.last_value),
+        }
+
+
+@dataclass(frozen=True)
+class Series:
+    """Points of one key of one run, sorted by step (ties keep their logging order)."""
+
+    key: str
+    steps: npt.NDArray[np.int64]
+    wall_times: npt.NDArray[np.float64]
+    values: npt.NDArray[np.float64]
+
+    def __len__(self) -> int:
+        return int(self.steps.shape[0])
+
+    def take(self, idx: npt.NDArray[np.intp]) -> Series:
+        return Series(self.key, self.steps[idx], self.wall_times[idx], self.values[idx])
+
+
+@dataclass(frozen=True)
+class RunEvent:
+    """Something that happened to a run: created, finished, an incident, ..."""
+
+    at: float
+    kind: str
+    message: str
+    data: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"at": self.at, "kind": self.kind, "message": self.message, "data": self.data}
+
+
+def json_float(x: float) -> float | str:
+    """A float for JSON: non-finite values become "NaN", "Infinity" or "-Infinity"."""
+    if math.isfinite(x):
+        return x
+    if math.isnan(x):
+        return "NaN"
+    return "Infinity" if x > 0 else "-Infinity"
+
+
+def json_floats(values: npt.NDArray[np.float64]) -> list[float | str]:
+    """Like `json_float` for a whole array, fast when most values are finite."""
+    out: list[float | str] = values.tolist()
+    for i in np.flatnonzero(~np.isfinite(values)).tolist():
+        out[i] = json_float(out[i])  # type: ignore[arg-type]
+    return out

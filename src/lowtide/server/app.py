@@ -1,0 +1,44 @@
+"""The app factory: `create_app(settings, store)` builds, and does no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from lowtide import __version__
+from lowtide.config import Settings
+from lowtide.server.api import build_router
+from lowtide.server.errors import install_error_handlers
+from lowtide.server.spool_import import SpoolImporter
+from lowtide.store import Store
+
+
+def create_app(settings: Settings, store: Store, *, import_spool: bool = False) -> FastAPI:
+    """The lowtide server for one store.
+
+    With `import_spool`, a background thread takes in what SDK processes left
+    in the local spool folder while the server was down.
+    """
+    importer = SpoolImporter(settings.spool_dir, store, settings) if import_spool else None
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if importer is not None:
+            importer.start(settings.spool_scan_seconds)
+        try:
+            yield
+        finally:
+            if importer is not None:
+                importer.stop()
+
+    app = FastAPI(
+        title="lowtide",
+        version=__version__,
+        summary="Know when your ML projects need you, and make the lows count.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(build_router(settings, store))
+    return app

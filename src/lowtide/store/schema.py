@@ -1,0 +1,126 @@
+"""Tables of the store.
+
+Points are kept in chunks: each row of `point_chunks` holds up to a few
+thousand points of one key of one run as packed little-endian arrays (int64
+steps, float64 wall times and values). Reading a key is an index range scan
+over a handful of rows, whatever the size of the table, and NaN and ±Inf
+survive as the IEEE values they are. Keys are interned in `metric_keys`.
+Times are Unix seconds (UTC) as floats, like the points' wall times.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+#: Longest run, project and batch names and ids the schema holds.
+NAME_LENGTH = 200
+RUN_UID_LENGTH = 32
+KEY_LENGTH = 250
+BATCH_ID_LENGTH = 64
+STATUS_LENGTH = 16
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+projects = Table(
+    "projects",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(NAME_LENGTH), nullable=False, unique=True),
+    Column("created_at", Float, nullable=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("uid", String(RUN_UID_LENGTH), nullable=False, unique=True),
+    Column("project_id", Integer, ForeignKey("projects.id"), nullable=False),
+    Column("name", String(NAME_LENGTH), nullable=False),
+    Column("config", JSON, nullable=False),
+    Column("tags", JSON, nullable=False),
+    Column("status", String(STATUS_LENGTH), nullable=False),
+    Column("started_at", Float, nullable=False),
+    Column("ended_at", Float, nullable=True),
+    Column("last_seen_at", Float, nullable=False),
+    Index(None, "project_id", "started_at"),
+    Index(None, "status"),
+    Index(None, "name"),
+)
+
+metric_keys = Table(
+    "metric_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(KEY_LENGTH), nullable=False, unique=True),
+)
+
+# One row per (run, key): the key's last point and the chunk new points go into.
+# last_value NULL means NaN, because SQLite cannot hold a NaN REAL.
+run_keys = Table(
+    "run_keys",
+    metadata,
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("key_id", Integer, ForeignKey("metric_keys.id"), primary_key=True),
+    Column("n_points", BigInteger, nullable=False),
+    Column("last_step", BigInteger, nullable=False),
+    Column("last_wall_time", Float, nullable=False),
+    Column("last_value", Float, nullable=True),
+    Column("open_chunk_id", BigInteger, nullable=True),
+)
+
+point_chunks = Table(
+    "point_chunks",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("key_id", Integer, ForeignKey("metric_keys.id"), nullable=False),
+    Column("first_step", BigInteger, nullable=False),
+    Column("last_step", BigInteger, nullable=False),
+    Column("n_points", Integer, nullable=False),
+    Column("steps", LargeBinary, nullable=False),
+    Column("wall_times", LargeBinary, nullable=False),
+    Column("values", LargeBinary, nullable=False),
+    Index(None, "run_id", "key_id", "first_step"),
+)
+
+# Client batch ids already stored, so that a retried batch is stored once.
+batches = Table(
+    "batches",
+    metadata,
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("batch_id", String(BATCH_ID_LENGTH), primary_key=True),
+    Column("n_points", Integer, nullable=False),
+    Column("received_at", Float, nullable=False),
+)
+
+run_events = Table(
+    "run_events",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("at", Float, nullable=False),
+    Column("kind", String(NAME_LENGTH), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("data", JSON, nullable=False),
+    Index(None, "run_id", "at"),
+)

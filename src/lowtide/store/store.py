@@ -1,0 +1,635 @@
+"""The one Store: runs, their metric points and events, on SQLite or PostgreSQL.
+
+SQLite (the embedded default) gets WAL, one writer connection behind a lock
+that starts its transactions with `BEGIN IMMEDIATE`, and a pool of readers.
+PostgreSQL uses its pool for both, with row locks where two writers could
+meet. Constructing a Store does no I/O; `upgrade()` migrates explicitly.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Row,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from lowtide.core.batch import Batch, SeriesPoints
+from lowtide.core.records import (
+    KeySummary,
+    RunEvent,
+    RunRecord,
+    RunSpec,
+    RunStatus,
+    Series,
+)
+from lowtide.errors import ConflictError, NotFoundError, StoreError, ValidationError
+from lowtide.store import schema
+from lowtide.store.schema import (
+    batches,
+    metric_keys,
+    point_chunks,
+    projects,
+    run_events,
+    run_keys,
+    runs,
+)
+
+#: An open chunk smaller than this takes the next points of its key instead of a new row,
+#: so that many small batches still read back as few rows.
+CHUNK_TARGET_POINTS = 1024
+#: A chunk never grows past this many points by merging.
+CHUNK_MAX_POINTS = 8192
+#: Seconds a SQLite connection waits for another process's write lock before failing.
+SQLITE_BUSY_TIMEOUT_S = 30
+#: Most runs one list call returns.
+MAX_LIST_LIMIT = 10_000
+#: What a client-chosen run id may look like.
+RUN_UID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+_STEP_DTYPE = np.dtype("<i8")
+_FLOAT_DTYPE = np.dtype("<f8")
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What happened to a batch: stored, or recognised as a retry and skipped."""
+
+    n_points: int
+    duplicate: bool
+
+
+@dataclass(frozen=True)
+class ProjectSummary:
+    """A project and how many runs it has."""
+
+    name: str
+    n_runs: int
+    created_at: float
+
+
+def open_store(url: str) -> Store:
+    """A Store for a SQLAlchemy URL; connects lazily, migrates only on `upgrade()`."""
+    return Store(url)
+
+
+class Store:
+    """Runs, points and events in one SQL database."""
+
+    def __init__(self, url: str) -> None:
+        try:
+            parsed = make_url(url)
+        except ArgumentError as exc:
+            raise StoreError(f"not a database URL: {url!r}") from exc
+        self.url = url
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        self._write_lock = threading.Lock()
+        self._key_ids: dict[str, int] = {}
+        self._key_lock = threading.Lock()
+        if self.is_sqlite:
+            self.sqlite_path = Path(parsed.database) if parsed.database else None
+            self._writer = create_engine(
+                url, pool_size=1, max_overflow=0, connect_args={"check_same_thread": False}
+            )
+            self._reader = create_engine(
+                url, pool_size=8, max_overflow=8, connect_args={"check_same_thread": False}
+            )
+            for engine, begin in ((self._writer, "BEGIN IMMEDIATE"), (self._reader, "BEGIN")):
+                _configure_sqlite(engine, begin)
+        else:
+            self.sqlite_path = None
+            self._writer = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+            self._reader = self._writer
+
+    # -- lifecycle -------------------------------------------------------------
+
+    def upgrade(self) -> None:
+        """Create or migrate the schema to the newest revision."""
+        from lowtide.store import migrate
+
+        if self.sqlite_path is not None:
+            self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        with self._write() as conn:
+            migrate.upgrade(conn)
+
+    def check_schema(self) -> None:
+        """Raise StoreError unless the database exists and is at the newest revision."""
+        from lowtide.store import migrate
+
+        if self.sqlite_path is not None and not self.sqlite_path.exists():
+            raise StoreError(
+                f"no lowtide store at {self.sqlite_path}; start `lowtide serve` "
+                "or run `lowtide db upgrade` to create it"
+            )
+        with self._read() as conn:
+            migrate.check(conn)
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self._writer.dispose()
+        if self._reader is not self._writer:
+            self._reader.dispose()
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        try:
+            with self._write_lock if self.is_sqlite else _nullcontext(), self._writer.begin() as c:
+                yield c
+        except OperationalError as exc:
+            raise StoreError(f"the database failed: {exc.orig}") from exc
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        try:
+            with self._reader.connect() as conn:
+                yield conn
+        except OperationalError as exc:
+            raise StoreError(f"the database failed: {exc.orig}") from exc
+
+    # -- runs ------------------------------------------------------------------
+
+    def create_run(self, spec: RunSpec, now: float | None = None) -> RunRecord:
+        """Create a run, or return it unchanged when a client retries with the same uid."""
+        now = time.time() if now is None else now
+        uid = spec.uid or uuid.uuid4().hex
+        if not RUN_UID_PATTERN.match(uid):
+            raise ValidationError("a run id is 1 to 32 letters, digits, '-' or '_'", field="id")
+        project = _clean_name(spec.project, "project")
+        with self._write() as conn:
+            existing = self._run_row(conn, uid)
+            if existing is not None:
+                if existing.project != project:
+                    raise ConflictError(
+                        f"run id {uid} already belongs to project {existing.project!r}"
+                    )
+                return _run_record(existing)
+            project_id = self._project_id(conn, project, now)
+            if spec.name:
+                name = _clean_name(spec.name, "name")
+            else:
+                count = conn.scalar(
+                    select(func.count()).select_from(runs).where(runs.c.project_id == project_id)
+                )
+                name = f"{project}-{int(count or 0) + 1}"
+            started = spec.started_at if spec.started_at is not None else now
+            conn.execute(
+                insert(runs).values(
+                    uid=uid,
+                    project_id=project_id,
+                    name=name,
+                    config=spec.config,
+                    tags=list(spec.tags),
+                    status=RunStatus.RUNNING.value,
+                    started_at=started,
+                    ended_at=None,
+                    last_seen_at=max(started, now),
+                )
+            )
+            row = self._run_row(conn, uid)
+            assert row is not None
+            self._add_event(conn, row.id, now, "created", f"run {name} started", {})
+            return _run_record(row)
+
+    def get_run(self, uid: str) -> RunRecord:
+        """The run with this id; NotFoundError if there is none."""
+        with self._read() as conn:
+            row = self._run_row(conn, uid)
+        if row is None:
+            raise NotFoundError(f"no run with id {uid!r}")
+        return _run_record(row)
+
+    def find_run(self, ref: str) -> RunRecord:
+        """A run by id, by name (the newest of that name), or by a unique id prefix."""
+        with self._read() as conn:
+            row = self._run_row(conn, ref)
+            if row is None:
+                row = conn.execute(
+                    _run_select().where(runs.c.name == ref).order_by(runs.c.started_at.desc())
+                ).first()
+            if row is None and RUN_UID_PATTERN.match(ref) and len(ref) >= 4:
+                found = conn.execute(
+                    _run_select().where(runs.c.uid.startswith(ref, autoescape=True)).limit(2)
+                ).all()
+                if len(found) > 1:
+                    raise ValidationError(f"{ref!r} matches several runs; give more of the id")
+                row = found[0] if found else None
+        if row is None:
+            raise NotFoundError(f"no run with id or name {ref!r}")
+        return _run_record(row)
+
+    def list_runs(
+        self,
+        *,
+        project: str | None = None,
+        status: RunStatus | None = None,
+        tag: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[RunRecord]:
+        """Runs, newest first, filtered by project, status and tag."""
+        limit = max(0, min(limit, MAX_LIST_LIMIT))
+        q = _run_select().order_by(runs.c.started_at.desc(), runs.c.id.desc())
+        if project is not None:
+            q = q.where(projects.c.name == project)
+        if status is not None:
+            q = q.where(runs.c.status == status.value)
+        with self._read() as conn:
+            rows = conn.execute(q).all() if tag else conn.execute(q.limit(limit).offset(offset))
+            records = [_run_record(r) for r in rows]
+        if tag:
+            # Tags live in a JSON list; filtering them in Python keeps one query for both back ends.
+            records = [r for r in records if tag in r.tags][offset : offset + limit]
+        return records
+
+    def list_projects(self) -> list[ProjectSummary]:
+        """Every project with its number of runs, by name."""
+        q = (
+            select(projects.c.name, projects.c.created_at, func.count(runs.c.id))
+            .select_from(projects.outerjoin(runs))
+            .group_by(projects.c.id)
+            .order_by(projects.c.name)
+        )
+        with self._read() as conn:
+            return [ProjectSummary(name=n, n_runs=c, created_at=t) for n, t, c in conn.execute(q)]
+
+    def heartbeat(self, uid: str, now: float | None = None) -> None:
+        """Record that the run's process is alive."""
+        now = time.time() if now is None else now
+        with self._write() as conn:
+            run_id = self._run_id(conn, uid)
+            self._touch(conn, run_id, now)
+
+    def finish_run(
+        self, uid: str, status: RunStatus, now: float | None = None, message: str = ""
+    ) -> RunRecord:
+        """Mark a run finished, failed or crashed; finishing twice keeps the first end."""
+        now = time.time() if now is None else now
+        if not status.is_final:
+            raise ValidationError("a run finishes as finished, failed or crashed", field="status")
+        with self._write() as conn:
+            row = self._run_row(conn, uid)
+            if row is None:
+                raise NotFoundError(f"no run with id {uid!r}")
+            if row.status == RunStatus.RUNNING.value or row.status == RunStatus.CRASHED.value:
+                conn.execute(
+                    update(runs)
+                    .where(runs.c.id == row.id)
+                    .values(
+                        status=status.value, ended_at=now, last_seen_at=max(now, row.last_seen_at)
+                    )
+                )
+                text = message or f"run {row.name} {status.value}"
+                self._add_event(conn, row.id, now, status.value, text, {})
+            updated = self._run_row(conn, uid)
+            assert updated is not None
+            return _run_record(updated)
+
+    # -- points ----------------------------------------------------------------
+
+    def log_batch(self, uid: str, batch: Batch, now: float | None = None) -> BatchResult:
+        """Append a batch of points to a run, all or nothing; a known batch id is skipped."""
+        now = time.time() if now is None else now
+        new_keys: dict[str, int] = {}
+        with self._write() as conn:
+            run_id = self._run_id(conn, uid)
+            if batch.batch_id is not None:
+                inserted = conn.execute(
+                    self._insert_ignore(batches).values(
+                        run_id=run_id,
+                        batch_id=batch.batch_id,
+                        n_points=batch.n_points,
+                        received_at=now,
+                    )
+                )
+                if inserted.rowcount == 0:
+                    return BatchResult(n_points=0, duplicate=True)
+            key_ids = self._intern_keys(conn, [s.key for s in batch.series], new_keys)
+            for series in batch.series:
+                self._append(conn, run_id, key_ids[series.key], series)
+            self._touch(conn, run_id, now)
+        with self._key_lock:
+            # Only after commit: an id from a rolled-back insert must never be cached.
+            self._key_ids.update(new_keys)
+        return BatchResult(n_points=batch.n_points, duplicate=False)
+
+    def list_keys(self, uid: str) -> list[KeySummary]:
+        """The run's metric keys with their last points, by key."""
+        q = (
+            select(
+                metric_keys.c.name,
+                run_keys.c.n_points,
+                run_keys.c.last_step,
+                run_keys.c.last_wall_time,
+                run_keys.c.last_value,
+            )
+            .select_from(run_keys.join(metric_keys))
+            .where(
+                run_keys.c.run_id == select(runs.c.id).where(runs.c.uid == uid).scalar_subquery()
+            )
+            .where(run_keys.c.n_points > 0)
+            .order_by(metric_keys.c.name)
+        )
+        with self._read() as conn:
+            if self._run_row(conn, uid) is None:
+                raise NotFoundError(f"no run with id {uid!r}")
+            rows = conn.execute(q).all()
+        return [
+            KeySummary(
+                key=name,
+                n_points=int(n),
+                last_step=int(step),
+                last_wall_time=float(t),
+                last_value=float("nan") if v is None else float(v),
+            )
+            for name, n, step, t, v in rows
+        ]
+
+    def read_series(
+        self, uid: str, key: str, start: int | None = None, end: int | None = None
+    ) -> Series:
+        """All points of one key of a run, or those with start <= step <= end."""
+        with self._read() as conn:
+            run_id = self._run_id(conn, uid)
+            key_id = conn.scalar(select(metric_keys.c.id).where(metric_keys.c.name == key))
+            if key_id is None:
+                raise NotFoundError(f"run {uid} has no metric {key!r}")
+            q = (
+                select(point_chunks.c.steps, point_chunks.c.wall_times, point_chunks.c["values"])
+                .where(point_chunks.c.run_id == run_id, point_chunks.c.key_id == key_id)
+                .order_by(point_chunks.c.id)
+            )
+            if start is not None:
+                q = q.where(point_chunks.c.last_step >= start)
+            if end is not None:
+                q = q.where(point_chunks.c.first_step <= end)
+            rows = conn.execute(q).all()
+            if not rows and start is None and end is None:
+                raise NotFoundError(f"run {uid} has no metric {key!r}")
+        steps = np.frombuffer(b"".join(r[0] for r in rows), dtype=_STEP_DTYPE).astype(np.int64)
+        times = np.frombuffer(b"".join(r[1] for r in rows), dtype=_FLOAT_DTYPE).astype(np.float64)
+        values = np.frombuffer(b"".join(r[2] for r in rows), dtype=_FLOAT_DTYPE).astype(np.float64)
+        if steps.size > 1 and bool((steps[1:] < steps[:-1]).any()):
+            order = np.argsort(steps, kind="stable")
+            steps, times, values = steps[order], times[order], values[order]
+        if start is not None or end is not None:
+            lo = 0 if start is None else int(np.searchsorted(steps, start, side="left"))
+            hi = steps.size if end is None else int(np.searchsorted(steps, end, side="right"))
+            steps, times, values = steps[lo:hi], times[lo:hi], values[lo:hi]
+        return Series(key=key, steps=steps, wall_times=times, values=values)
+
+    # -- events ----------------------------------------------------------------
+
+    def add_event(
+        self,
+        uid: str,
+        kind: str,
+        message: str,
+        data: dict[str, Any] | None = None,
+        now: float | None = None,
+    ) -> None:
+        """Record an event on a run's timeline."""
+        now = time.time() if now is None else now
+        with self._write() as conn:
+            self._add_event(conn, self._run_id(conn, uid), now, kind, message, data or {})
+
+    def list_events(self, uid: str) -> list[RunEvent]:
+        """The run's events, oldest first."""
+        with self._read() as conn:
+            run_id = self._run_id(conn, uid)
+            rows = conn.execute(
+                select(run_events.c.at, run_events.c.kind, run_events.c.message, run_events.c.data)
+                .where(run_events.c.run_id == run_id)
+                .order_by(run_events.c.at, run_events.c.id)
+            ).all()
+        return [RunEvent(at=a, kind=k, message=m, data=d) for a, k, m, d in rows]
+
+    # -- internals -------------------------------------------------------------
+
+    def _insert_ignore(self, table: Any) -> Any:
+        if self.is_sqlite:
+            return sqlite_insert(table).on_conflict_do_nothing()
+        return pg_insert(table).on_conflict_do_nothing()
+
+    def _run_row(self, conn: Connection, uid: str) -> Row[Any] | None:
+        return conn.execute(_run_select().where(runs.c.uid == uid)).first()
+
+    def _run_id(self, conn: Connection, uid: str) -> int:
+        run_id = conn.scalar(select(runs.c.id).where(runs.c.uid == uid))
+        if run_id is None:
+            raise NotFoundError(f"no run with id {uid!r}")
+        return int(run_id)
+
+    def _project_id(self, conn: Connection, name: str, now: float) -> int:
+        conn.execute(self._insert_ignore(projects).values(name=name, created_at=now))
+        return int(conn.scalar(select(projects.c.id).where(projects.c.name == name)))  # type: ignore[arg-type]
+
+    def _touch(self, conn: Connection, run_id: int, now: float) -> None:
+        conn.execute(
+            update(runs)
+            .where(runs.c.id == run_id, runs.c.last_seen_at < now)
+            .values(last_seen_at=now)
+        )
+
+    def _add_event(
+        self,
+        conn: Connection,
+        run_id: int,
+        at: float,
+        kind: str,
+        message: str,
+        data: dict[str, Any],
+    ) -> None:
+        conn.execute(
+            insert(run_events).values(run_id=run_id, at=at, kind=kind, message=message, data=data)
+        )
+
+    def _intern_keys(
+        self, conn: Connection, names: Iterable[str], new_keys: dict[str, int]
+    ) -> dict[str, int]:
+        with self._key_lock:
+            ids = {n: self._key_ids[n] for n in names if n in self._key_ids}
+        missing = [n for n in names if n not in ids]
+        if missing:
+            conn.execute(self._insert_ignore(metric_keys), [{"name": n} for n in missing])
+            found = conn.execute(
+                select(metric_keys.c.name, metric_keys.c.id).where(metric_keys.c.name.in_(missing))
+            ).all()
+            for name, key_id in found:
+                ids[name] = int(key_id)
+                new_keys[name] = int(key_id)
+        return ids
+
+    def _append(self, conn: Connection, run_id: int, key_id: int, s: SeriesPoints) -> None:
+        conn.execute(
+            self._insert_ignore(run_keys).values(
+                run_id=run_id,
+                key_id=key_id,
+                n_points=0,
+                last_step=0,
+                last_wall_time=0.0,
+                last_value=None,
+                open_chunk_id=None,
+            )
+        )
+        state = conn.execute(
+            select(run_keys.c.n_points, run_keys.c.open_chunk_id)
+            .where(run_keys.c.run_id == run_id, run_keys.c.key_id == key_id)
+            .with_for_update()
+        ).one()
+        steps = s.steps.astype(_STEP_DTYPE, copy=False).tobytes()
+        times = s.wall_times.astype(_FLOAT_DTYPE, copy=False).tobytes()
+        values = s.values.astype(_FLOAT_DTYPE, copy=False).tobytes()
+        first, last, n = int(s.steps.min()), int(s.steps.max()), len(s)
+        chunk_id: int | None = None
+        size = n
+        if state.open_chunk_id is not None:
+            chunk = conn.execute(
+                select(
+                    point_chunks.c.n_points,
+                    point_chunks.c.first_step,
+                    point_chunks.c.last_step,
+                    point_chunks.c.steps,
+                    point_chunks.c.wall_times,
+                    point_chunks.c["values"],
+                ).where(point_chunks.c.id == state.open_chunk_id)
+            ).first()
+            if chunk is not None and chunk.n_points + n <= CHUNK_MAX_POINTS:
+                size = chunk.n_points + n
+                conn.execute(
+                    update(point_chunks)
+                    .where(point_chunks.c.id == state.open_chunk_id)
+                    .values(
+                        n_points=size,
+                        first_step=min(first, chunk.first_step),
+                        last_step=max(last, chunk.last_step),
+                        steps=bytes(chunk.steps) + steps,
+                        wall_times=bytes(chunk.wall_times) + times,
+                        values=bytes(chunk[5]) + values,
+                    )
+                )
+                chunk_id = int(state.open_chunk_id)
+        if chunk_id is None:
+            result = conn.execute(
+                insert(point_chunks).values(
+                    run_id=run_id,
+                    key_id=key_id,
+                    first_step=first,
+                    last_step=last,
+                    n_points=n,
+                    steps=steps,
+                    wall_times=times,
+                    values=values,
+                )
+            )
+            chunk_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+        last_value = float(s.values[-1])
+        conn.execute(
+            update(run_keys)
+            .where(run_keys.c.run_id == run_id, run_keys.c.key_id == key_id)
+            .values(
+                n_points=state.n_points + n,
+                last_step=int(s.steps[-1]),
+                last_wall_time=float(s.wall_times[-1]),
+                last_value=last_value if last_value == last_value else None,
+                open_chunk_id=chunk_id if size < CHUNK_TARGET_POINTS else None,
+            )
+        )
+
+
+def _configure_sqlite(engine: Engine, begin: str) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
+        # Autocommit at the driver level, so that the "begin" hook below owns transactions.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql(begin)
+
+
+@contextmanager
+def _nullcontext() -> Iterator[None]:
+    yield
+
+
+def _run_select() -> Any:
+    return select(
+        runs.c.id,
+        runs.c.uid,
+        runs.c.name,
+        projects.c.name.label("project"),
+        runs.c.config,
+        runs.c.tags,
+        runs.c.status,
+        runs.c.started_at,
+        runs.c.ended_at,
+        runs.c.last_seen_at,
+    ).select_from(runs.join(projects))
+
+
+def _run_record(row: Row[Any]) -> RunRecord:
+    return RunRecord(
+        uid=row.uid,
+        name=row.name,
+        project=row.project,
+        config=row.config,
+        tags=tuple(row.tags),
+        status=RunStatus(row.status),
+        started_at=row.started_at,
+        ended_at=row.ended_at,
+        last_seen_at=row.last_seen_at,
+    )
+
+
+def _clean_name(value: str, field: str) -> str:
+    value = value.strip() if isinstance(value, str) else ""
+    if not value:
+        raise ValidationError(f"{field} must be a non-empty string", field=field)
+    if len(value) > schema.NAME_LENGTH:
+        raise ValidationError(
+            f"{field} is {len(value)} characters long; the limit is {schema.NAME_LENGTH}",
+            field=field,
+        )
+    return value
+
+
+def chunk_sizes(store: Store, uid: str) -> Sequence[int]:
+    """Sizes of a run's point chunks, for tests and diagnostics."""
+    with store._read() as conn:
+        run_id = store._run_id(conn, uid)
+        return [
+            int(n)
+            for (n,) in conn.execute(
+                select(point_chunks.c.n_points)
+                .where(point_chunks.c.run_id == run_id)
+                .order_by(point_chunks.c.id)
+            )
+        ]
