@@ -7,31 +7,32 @@ run.finish()
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Mapping
-from typing import Any
+import logging as _logging
+from collections.abc import Mapping as _Mapping
+from typing import Any as _Any
 
-from lowtide.sdk.run import Run, current_run, start_run
+from lowtide.sdk import run as _run
+from lowtide.sdk.run import Run
 
 __version__ = "0.1.0"
 
-_log = logging.getLogger(__name__)
+_log = _logging.getLogger(__name__)
 
 
 def init(
     project: str = "default",
     name: str | None = None,
-    config: Mapping[str, Any] | None = None,
+    config: _Mapping[str, _Any] | None = None,
     tags: list[str] | tuple[str, ...] = (),
-    **kwargs: Any,
+    **kwargs: _Any,
 ) -> Run:
     """Start a run and make it current; use it as a context manager or call `finish()`."""
-    return start_run(project=project, name=name, config=config, tags=tags, **kwargs)
+    return _run.start_run(project=project, name=name, config=config, tags=tags, **kwargs)
 
 
-def log(metrics: Mapping[str, Any], step: int | None = None) -> None:
+def log(metrics: _Mapping[str, _Any], step: int | None = None) -> None:
     """Log to the current run (see `init`)."""
-    run = current_run()
+    run = _run.current_run()
     if run is None:
         _log.warning("lowtide.log() called before lowtide.init(); nothing logged")
         return
@@ -40,7 +41,7 @@ def log(metrics: Mapping[str, Any], step: int | None = None) -> None:
 
 def finish(status: str = "finished") -> None:
     """Finish the current run."""
-    run = current_run()
+    run = _run.current_run()
     if run is not None:
         run.finish(status)
 

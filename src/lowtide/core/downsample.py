@@ -21,7 +21,7 @@ IndexArray = npt.NDArray[np.intp]
 def downsample(
     steps: npt.NDArray[np.int64], values: npt.NDArray[np.float64], n: int, method: Method
 ) -> IndexArray:
-    """Indices of at most about `n` points of the series that represent it."""
+    """Indices of at most `n` points of the series that represent it."""
     size = int(values.shape[0])
     if n <= 0:
         raise ValueError("n must be positive")
@@ -35,11 +35,12 @@ def downsample(
 def minmax(values: npt.NDArray[np.float64], n: int) -> IndexArray:
     """Per bucket: the index of the minimum, the maximum and the first non-finite value."""
     size = int(values.shape[0])
-    n_buckets = max(1, n // 2)
+    finite = np.isfinite(values)
+    # Room for a third pick per bucket when some values are non-finite, so never more than n.
+    n_buckets = max(1, n // 2 if bool(finite.all()) else n // 3)
     width = -(-size // n_buckets)
     n_buckets = -(-size // width)
     padded = n_buckets * width
-    finite = np.isfinite(values)
     low = np.full(padded, np.inf)
     high = np.full(padded, -np.inf)
     low[:size] = np.where(finite, values, np.inf)

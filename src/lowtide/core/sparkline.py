@@ -11,20 +11,18 @@ NONFINITE_MARK = "!"
 
 
 def sparkline(values: npt.NDArray[np.float64], width: int = 30) -> str:
-    """`width` characters from low to high; each the mean of its slice, `!` if non-finite."""
+    """`width` characters from low to high, each the mean of its slice; `!` if non-finite."""
     if values.size == 0:
         return ""
     slices = np.array_split(values, min(width, values.size))
-    finite_all = values[np.isfinite(values)]
-    if finite_all.size == 0:
+    means = [float(part.mean()) if np.isfinite(part).all() else None for part in slices]
+    finite = [m for m in means if m is not None]
+    if not finite:
         return NONFINITE_MARK * len(slices)
-    lo, hi = float(finite_all.min()), float(finite_all.max())
+    lo, hi = min(finite), max(finite)
     span = hi - lo
-    out = []
-    for part in slices:
-        if not np.isfinite(part).all():
-            out.append(NONFINITE_MARK)
-            continue
-        level = 0 if span == 0 else int((float(part.mean()) - lo) / span * (len(BLOCKS) - 1))
-        out.append(BLOCKS[max(0, min(level, len(BLOCKS) - 1))])
-    return "".join(out)
+    top = len(BLOCKS) - 1
+    return "".join(
+        NONFINITE_MARK if m is None else BLOCKS[0 if span == 0 else round((m - lo) / span * top)]
+        for m in means
+    )

@@ -108,6 +108,9 @@ class Sender:
             except Exception:  # the sender must outlive any surprise
                 log.exception("lowtide: the sender of run %s failed a cycle", self.run_id)
             if closing:
+                close = getattr(self._transport, "close", None)
+                if callable(close):
+                    close()
                 return
 
     def _cycle(self, *, final: bool) -> None:

@@ -23,6 +23,7 @@ from lowtide.store import Store
 MAX_DOWNSAMPLE_POINTS = 100_000
 
 RunId = Annotated[str, Path(description="The run's id.", max_length=32)]
+KeyParam = Annotated[str, Query(min_length=1, max_length=1000, description="The metric key.")]
 
 _BATCH_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -171,7 +172,7 @@ def build_router(settings: Settings, store: Store) -> APIRouter:
     @router.get("/runs/{run_id}/series", tags=["points"])
     async def read_series(
         run_id: RunId,
-        key: Annotated[str, Query(min_length=1, max_length=settings.max_key_length)],
+        key: KeyParam,
         start: Annotated[int | None, Query(description="First step (inclusive).")] = None,
         end: Annotated[int | None, Query(description="Last step (inclusive).")] = None,
         points: Annotated[

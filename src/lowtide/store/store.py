@@ -316,14 +316,16 @@ class Store:
             run_id = self._run_id(conn, uid)
             if batch.batch_id is not None:
                 inserted = conn.execute(
-                    self._insert_ignore(batches).values(
+                    self._insert_ignore(batches)
+                    .values(
                         run_id=run_id,
                         batch_id=batch.batch_id,
                         n_points=batch.n_points,
                         received_at=now,
                     )
-                )
-                if inserted.rowcount == 0:
+                    .returning(batches.c.batch_id)
+                ).first()
+                if inserted is None:
                     return BatchResult(n_points=0, duplicate=True)
             key_ids = self._intern_keys(conn, [s.key for s in batch.series], new_keys)
             for series in batch.series:

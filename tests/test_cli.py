@@ -1,0 +1,141 @@
+"""The `lowtide` command: help everywhere, tables, clean errors, and the README's commands."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from lowtide.cli import app
+from lowtide.core.batch import Batch, SeriesPoints
+from lowtide.core.records import RunSpec, RunStatus
+from lowtide.store import open_store
+
+ROOT = Path(__file__).resolve().parents[1]
+runner = CliRunner()
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("LOWTIDE_HOME", str(tmp_path))
+    monkeypatch.delenv("LOWTIDE_DATABASE_URL", raising=False)
+    monkeypatch.setenv("COLUMNS", "200")
+    return tmp_path
+
+
+def seeded(home: Path) -> str:
+    store = open_store(f"sqlite:///{home / 'lowtide.db'}")
+    store.upgrade()
+    run = store.create_run(RunSpec(project="mnist", name="baseline", config={"lr": 0.1}))
+    steps = np.arange(100, dtype=np.int64)
+    store.log_batch(
+        run.uid,
+        Batch(
+            None,
+            (
+                SeriesPoints("loss", steps, steps.astype(float), 1.0 / (steps + 1.0)),
+                SeriesPoints(
+                    "acc", steps[:3], steps[:3].astype(float), np.array([0.1, np.nan, 0.3])
+                ),
+            ),
+        ),
+    )
+    store.finish_run(run.uid, RunStatus.FINISHED)
+    store.close()
+    return run.uid
+
+
+COMMANDS = [["serve"], ["runs"], ["run", "show"], ["sync"], ["db", "upgrade"], ["run"], ["db"]]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_every_command_has_help(command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage" in result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) > 3
+
+
+def test_commands_are_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for command in COMMANDS:
+        if command not in (["run"], ["db"]):
+            assert f"lowtide {' '.join(command)}" in readme
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert re.fullmatch(r"lowtide \d+\.\d+\.\d+\n", result.output)
+
+
+def test_runs_table_and_show(home: Path) -> None:
+    uid = seeded(home)
+    result = runner.invoke(app, ["runs"])
+    assert result.exit_code == 0, result.output
+    assert "baseline" in result.output
+    assert "finished" in result.output
+    assert uid[:8] in result.output
+    shown = runner.invoke(app, ["run", "show", "baseline"])
+    assert shown.exit_code == 0, shown.output
+    assert "lr=0.1" in shown.output
+    loss_line = next(line for line in shown.output.splitlines() if line.strip().startswith("loss"))
+    assert "100" in loss_line
+    assert "0.01" in loss_line
+    assert "█" in loss_line
+    acc_line = next(line for line in shown.output.splitlines() if line.strip().startswith("acc"))
+    assert "!" in acc_line
+    assert runner.invoke(app, ["run", "show", uid[:6]]).exit_code == 0
+    assert "no runs" in runner.invoke(app, ["runs", "--project", "nothing"]).output
+
+
+def test_errors_are_one_line_and_exit_nonzero(home: Path) -> None:
+    missing = runner.invoke(app, ["runs"])
+    assert missing.exit_code == 1
+    assert "lowtide db upgrade" in missing.output
+    assert "Traceback" not in missing.output
+    seeded(home)
+    unknown = runner.invoke(app, ["run", "show", "nope"])
+    assert unknown.exit_code == 1
+    assert unknown.output.strip() == "error: no run with id or name 'nope'"
+    bad_status = runner.invoke(app, ["runs", "--status", "sleeping"])
+    assert bad_status.exit_code == 2
+
+
+def test_bad_database_url_is_a_clean_error(home: Path) -> None:
+    result = runner.invoke(app, ["db", "upgrade", "--database-url", "nonsense"])
+    assert result.exit_code == 1
+    assert "not a database URL" in result.output
+
+
+def test_db_upgrade_creates_the_store(home: Path) -> None:
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 0
+    assert (home / "lowtide.db").exists()
+    assert runner.invoke(app, ["runs"]).output.strip() == "no runs yet"
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "lowtide", "--version"], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.startswith("lowtide ")
+
+
+def test_readme_quick_start_names_the_two_make_targets() -> None:
+    readme = (ROOT / "README.md").read_text()
+    quick = readme.split("## Quick start", 1)[1].split("##", 1)[0]
+    assert "make run" in quick
+    assert "make test" in quick
+    assert "127.0.0.1:7600" in quick
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^run:", makefile, re.M)
+    assert re.search(r"^test:", makefile, re.M)
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make test" in ci
