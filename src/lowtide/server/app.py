@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.responses import RedirectResponse
 
 from lowtide import __version__
 from lowtide.config import Settings
@@ -41,4 +42,9 @@ def create_app(settings: Settings, store: Store, *, import_spool: bool = False) 
     )
     install_error_handlers(app)
     app.include_router(build_router(settings, store))
+
+    @app.get("/", include_in_schema=False)
+    async def home() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
     return app

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import socket
 
 import uvicorn
 
 from lowtide.config import Settings
+from lowtide.errors import ConfigError
 from lowtide.server.app import create_app
 from lowtide.store import Store
 
@@ -22,19 +24,37 @@ def prepare_store(settings: Settings, store: Store) -> None:
 
 
 def serve(settings: Settings, store: Store) -> None:
-    """Serve until interrupted."""
-    prepare_store(settings, store)
-    app = create_app(settings, store, import_spool=settings.is_embedded)
-    log.info("lowtide store: %s", _safe_url(settings.database_url))
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        loop="uvloop",
-        http="httptools",
-        log_level="info",
-        access_log=False,
-    )
+    """Serve until interrupted; a taken port is a clear error before anything starts."""
+    sock = bind(settings.host, settings.port)
+    try:
+        prepare_store(settings, store)
+        app = create_app(settings, store, import_spool=settings.is_embedded)
+        log.info("lowtide store: %s", _safe_url(settings.database_url))
+        config = uvicorn.Config(
+            app, loop="uvloop", http="httptools", log_level="info", access_log=False
+        )
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        sock.close()
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port, or ConfigError saying why not."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise ConfigError(f"cannot listen on {host!r}: {exc.strerror}") from None
+    family, _, _, _, address = infos[0]
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        hint = " (is another lowtide server running?) — choose another with --port"
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}{hint}") from None
+    sock.set_inheritable(True)
+    return sock
 
 
 def _safe_url(url: str) -> str:
