@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import sys
 import time
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -191,6 +194,39 @@ def sync(
         )
     if result.remaining:
         raise LowtideError(f"{result.remaining} operations could not be sent; try again later")
+
+
+@app.command()
+@clean_errors
+def replay(
+    paths: Annotated[
+        list[Path], typer.Argument(help="CSV logs (step,wall_time,...) or folders of them.")
+    ],
+    observe_for: Annotated[
+        float, typer.Option(min=0, help="Seconds the clock runs on after the last point.")
+    ] = 600.0,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON line per run.")] = False,
+) -> None:
+    """Judge logged runs with the health engine, as if they were running now."""
+    from lowtide.ingest.replay import find_runs, replay_run
+
+    for path in find_runs(paths):
+        result = replay_run(path, observe_for)
+        if as_json:
+            sys.stdout.write(json.dumps(result.to_json()) + "\n")
+            continue
+        alarms = [i for i in result.incidents if i["severity"] != "info"]
+        colour = "green" if not alarms else "red"
+        console.print(
+            f"[bold]{path}[/bold]  [{colour}]{result.state}[/]  {result.n_points} points",
+            highlight=False,
+        )
+        for incident in result.incidents:
+            console.print(
+                f"  {incident['severity']:>4}  {incident['rule']:<18} step {incident['step']}: "
+                f"{incident['message']}",
+                highlight=False,
+            )
 
 
 @db_app.command("upgrade")

@@ -1,0 +1,176 @@
+"""The health rules: stable ids, severities, and every threshold as a named constant.
+
+Severities: `page` wakes the engineer, `warn` goes to the dashboard and the
+digest, `info` is for the record. Only non-finite values page at once;
+everything else must persist, and spikes get time to recover.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Severity(StrEnum):
+    """How loudly a finding calls for the engineer."""
+
+    PAGE = "page"
+    WARN = "warn"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"info": 0, "warn": 1, "page": 2}[self.value]
+
+
+class RuleId(StrEnum):
+    """Stable ids of the rules; notifications, mutes and replays name them."""
+
+    NONFINITE = "nonfinite"
+    DIVERGENCE = "divergence"
+    NO_LEARNING = "no_learning"
+    OVERFITTING = "overfitting"
+    OSCILLATION = "oscillation"
+    LOSS_SPIKE = "loss_spike"
+    EXPLODING_GRADIENT = "exploding_gradient"
+    STALL = "stall"
+    THROUGHPUT_DROP = "throughput_drop"
+    LR_ANOMALY = "lr_anomaly"
+    CRASHED = "crashed"
+    DONE = "done"
+
+
+#: The usual severity of each rule; some escalate with stronger evidence.
+DEFAULT_SEVERITY: dict[RuleId, Severity] = {
+    RuleId.NONFINITE: Severity.PAGE,
+    RuleId.DIVERGENCE: Severity.PAGE,
+    RuleId.NO_LEARNING: Severity.WARN,
+    RuleId.OVERFITTING: Severity.WARN,
+    RuleId.OSCILLATION: Severity.WARN,
+    RuleId.LOSS_SPIKE: Severity.WARN,
+    RuleId.EXPLODING_GRADIENT: Severity.WARN,
+    RuleId.STALL: Severity.WARN,
+    RuleId.THROUGHPUT_DROP: Severity.WARN,
+    RuleId.LR_ANOMALY: Severity.WARN,
+    RuleId.CRASHED: Severity.PAGE,
+    RuleId.DONE: Severity.INFO,
+}
+
+# -- smoothing and noise ---------------------------------------------------------
+#: Points in the short rolling median that stands for "the current level"; a spike
+#: of fewer than half this many points cannot move it.
+LEVEL_POINTS = 9
+#: Points kept to estimate the series' own noise (robust: median absolute deviation).
+NOISE_WINDOW = 64
+#: The noise estimate is refreshed every this many points (amortized constant time).
+NOISE_REFRESH = 16
+#: Points whose median is the series' starting level.
+INITIAL_POINTS = 5
+
+# -- divergence --------------------------------------------------------------------
+#: The level must rise above its best by this many noise units ...
+DIVERGENCE_Z = 6.0
+#: ... and by this share of the progress made so far (initial level minus best) ...
+DIVERGENCE_PROGRESS_SHARE = 0.5
+#: ... and by this share of the best level itself, so tiny wobbles near 0 don't count ...
+DIVERGENCE_REL = 0.3
+#: ... for this many points in a row.
+DIVERGENCE_PERSIST = 6
+#: A level this many times its start (or best, if higher) diverges without more proof.
+DIVERGENCE_BLOWUP = 10.0
+
+# -- loss spike that does not recover ---------------------------------------------
+#: A jump of the level this many noise units above the level before it ...
+SPIKE_Z = 8.0
+#: ... that is still there after this many points is reported; quicker recoveries are silent.
+SPIKE_RECOVERY_POINTS = 30
+
+# -- no learning -------------------------------------------------------------------
+#: Points (after warm-up) before a flat loss may count as not learning.
+NO_LEARNING_MIN_POINTS = 150
+#: The best level must have improved on the start by at least this share ...
+NO_LEARNING_MIN_IMPROVEMENT = 0.03
+#: ... or by this many noise units, whichever is larger.
+NO_LEARNING_MIN_Z = 3.0
+#: Consecutive points at a learning rate of exactly 0 (or a zero gradient) that prove it.
+NO_LEARNING_ZERO_POINTS = 10
+
+# -- overfitting --------------------------------------------------------------------
+#: Evaluations in a row that are worse than the best one ...
+OVERFIT_EVALS = 4
+#: ... by at least this share of the best validation value ...
+OVERFIT_MARGIN = 0.02
+#: ... while the training loss has fallen by at least this share since the best evaluation.
+OVERFIT_TRAIN_DROP = 0.05
+
+# -- oscillation -------------------------------------------------------------------
+#: Points per window in which the swings are judged.
+OSCILLATION_WINDOW = 40
+#: Swings (10th to 90th percentile) at least this share of the level ...
+OSCILLATION_AMPLITUDE = 0.3
+#: ... while the level is no lower than this share of where the run started ...
+OSCILLATION_STUCK = 0.6
+#: ... swinging by at least this many times the step-to-step noise, so that the swings are
+#: slow waves and not the scatter of small batches ...
+OSCILLATION_STRUCTURE = 5.0
+#: ... in this many windows in a row.
+OSCILLATION_WINDOWS = 3
+
+# -- exploding gradient ---------------------------------------------------------------
+#: The gradient norm's level this many times its usual level (after warm-up) ...
+EXPLODING_FACTOR = 10.0
+#: ... for this many points in a row.
+EXPLODING_PERSIST = 8
+#: Points of gradient norm that set its usual level.
+EXPLODING_BASELINE_POINTS = 30
+
+# -- throughput ----------------------------------------------------------------------
+#: Throughput below this share of its usual level (or step time above its inverse) ...
+THROUGHPUT_DROP_SHARE = 0.6
+#: ... for this many points in a row.
+THROUGHPUT_PERSIST = 8
+#: Points that set the usual level before any drop can be judged.
+THROUGHPUT_BASELINE_POINTS = 20
+
+# -- learning rate ---------------------------------------------------------------------
+#: A jump up by this factor in one logged step, once past warm-up, is an anomaly.
+LR_JUMP_FACTOR = 10.0
+#: A learning rate falling to 0 from at least this share of its peak in one step.
+LR_CUT_SHARE = 0.1
+
+# -- stall, crash and completion ---------------------------------------------------
+#: Silence longer than this many usual logging gaps is a stall ...
+STALL_GAPS = 3.0
+#: ... or this many times a recurring pause (evaluation, checkpoint), when longer ...
+STALL_PAUSE_FACTOR = 1.5
+#: ... and never shorter than this many seconds (delivery takes a moment).
+STALL_MIN_SILENCE_S = 2.0
+#: A stall warns first; it pages once the silence is this many times its limit ...
+STALL_PAGE_FACTOR = 3.0
+#: ... and at least this many seconds past it, so a long checkpoint never wakes anyone.
+STALL_PAGE_MIN_S = 300.0
+#: A gap this many times the usual one is a pause, not a logging interval.
+PAUSE_GAPS = 2.5
+#: Pauses seen at least this often count as recurring.
+RECURRING_PAUSES = 2
+#: Seconds without points or heartbeats after which a run that used to send
+#: heartbeats has crashed (the SDK beats every 30 s when it has nothing else to send).
+CRASH_SILENCE_S = 90.0
+#: A learning rate below this share of its peak means the schedule has run out.
+SCHEDULE_END_SHARE = 0.05
+#: Steps that budgets are usually rounded to (a run that stops at 1,000 is likely done).
+ROUND_STEPS = 50
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A rule's verdict about a run: firing, with its evidence."""
+
+    rule: RuleId
+    severity: Severity
+    key: str | None
+    step: int | None
+    wall_time: float
+    message: str
+    evidence: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,347 @@
+"""Each health rule on small constructed series, with the hard negatives that must stay silent."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+
+import numpy as np
+import pytest
+
+from lowtide.core.health import Action, HealthEngine, IncidentEvent, RunState
+from lowtide.core.health.kinds import SeriesKind, infer_kind
+
+Point = tuple[str, float]
+
+
+class Feed:
+    """A run fed row by row, one second apart, collecting what the engine opens."""
+
+    def __init__(self, gap: float = 1.0) -> None:
+        self.now = 0.0
+        self.engine = HealthEngine(clock=lambda: self.now)
+        self.health = self.engine.run("r")
+        self.gap = gap
+        self.events: list[IncidentEvent] = []
+
+    def rows(self, rows: Iterable[tuple[int, dict[str, float]]]) -> Feed:
+        for step, values in rows:
+            self.now = step * self.gap
+            for key, value in values.items():
+                self.events += self.engine.observe("r", key, step, self.now, value)
+        return self
+
+    def tick(self, at: float) -> Feed:
+        self.now = at
+        self.events += self.engine.tick(at)
+        return self
+
+    def opened(self) -> dict[str, IncidentEvent]:
+        return {e.incident.rule.value: e for e in self.events if e.action is Action.OPENED}
+
+    def alarms(self) -> set[str]:
+        return {r for r, e in self.opened().items() if e.incident.severity.value != "info"}
+
+
+def rng(seed: int = 0) -> np.random.Generator:
+    return np.random.default_rng(seed)
+
+
+def decaying(n: int, noise: float = 0.02, seed: int = 0, start: float = 2.3) -> np.ndarray:
+    steps = np.arange(n)
+    clean = 0.2 + (start - 0.2) * np.exp(-steps / (n / 6))
+    return clean * (1 + rng(seed).normal(0, noise, n))
+
+
+def series_rows(key: str, values: np.ndarray, **others: Callable[[int], float]) -> list:
+    return [
+        (i, {key: float(v), **{k: f(i) for k, f in others.items()}}) for i, v in enumerate(values)
+    ]
+
+
+# -- kinds ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("loss", SeriesKind.TRAIN_LOSS),
+        ("train/loss", SeriesKind.TRAIN_LOSS),
+        ("train_loss", SeriesKind.TRAIN_LOSS),
+        ("val_loss", SeriesKind.VAL_LOSS),
+        ("eval/loss", SeriesKind.VAL_LOSS),
+        ("val/acc", SeriesKind.HIGHER_BETTER),
+        ("accuracy", SeriesKind.HIGHER_BETTER),
+        ("eval_accuracy", SeriesKind.HIGHER_BETTER),
+        ("val/wer", SeriesKind.LOWER_BETTER),
+        ("lr", SeriesKind.LEARNING_RATE),
+        ("learning_rate", SeriesKind.LEARNING_RATE),
+        ("grad_norm", SeriesKind.GRAD_NORM),
+        ("samples_per_sec", SeriesKind.THROUGHPUT),
+        ("step_avg_ms", SeriesKind.STEP_TIME),
+        ("epoch", SeriesKind.OTHER),
+    ],
+)
+def test_kinds_from_names(name: str, kind: SeriesKind) -> None:
+    assert infer_kind(name) is kind
+
+
+def test_kind_override_per_run() -> None:
+    engine = HealthEngine(clock=lambda: 0.0)
+    engine.run("r", overrides={"score": SeriesKind.TRAIN_LOSS})
+    engine.observe("r", "score", 0, 0.0, 1.0)
+    assert engine.runs["r"].monitors["score"].kind is SeriesKind.TRAIN_LOSS
+
+
+# -- nonfinite ----------------------------------------------------------------------------
+
+
+def test_nonfinite_pages_at_once() -> None:
+    values = decaying(100)
+    values[60:] = math.nan
+    feed = Feed().rows(series_rows("train/loss", values))
+    event = feed.opened()["nonfinite"]
+    assert event.incident.severity.value == "page"
+    assert event.incident.step == 60
+    assert "nan" in event.message
+
+
+def test_infinite_gradient_norm_is_not_nonfinite() -> None:
+    rows = series_rows("loss", decaying(100), grad_norm=lambda i: math.inf if i == 50 else 1.0)
+    assert "nonfinite" not in Feed().rows(rows).opened()
+
+
+# -- divergence ----------------------------------------------------------------------------
+
+
+def test_divergence_pages_after_it_persists() -> None:
+    values = decaying(400)
+    values[200:] = values[199] * np.exp(np.arange(200) / 20)
+    feed = Feed().rows(series_rows("loss", values))
+    incident = feed.opened()["divergence"].incident
+    assert incident.severity.value == "page"
+    assert 200 <= (incident.opened_step or 0) <= 240
+
+
+def test_divergence_from_the_start() -> None:
+    values = 2.3 * np.exp(np.arange(100) / 15) * (1 + rng().normal(0, 0.02, 100))
+    assert "divergence" in Feed().rows(series_rows("loss", values)).opened()
+
+
+def test_spike_that_recovers_stays_silent() -> None:
+    values = decaying(600)
+    values[300:303] *= 12
+    assert Feed().rows(series_rows("loss", values)).alarms() == set()
+
+
+def test_spike_that_stays_warns() -> None:
+    values = decaying(600, noise=0.005)
+    values[300:] = values[300:] + 0.6
+    opened = Feed().rows(series_rows("loss", values)).opened()
+    assert "loss_spike" in opened
+    assert opened["loss_spike"].incident.onset_step == 300
+
+
+def test_noisy_small_batches_stay_silent() -> None:
+    values = decaying(1500, noise=0.35, seed=3)
+    assert Feed().rows(series_rows("loss", values)).alarms() == set()
+
+
+def test_cyclic_learning_rate_stays_silent() -> None:
+    n = 1200
+    steps = np.arange(n)
+    lr = 0.01 + 0.09 * np.abs(((steps / 100) % 2) - 1)
+    loss = decaying(n) * (1 + 0.15 * lr / 0.1)
+    rows = [(i, {"loss": float(loss[i]), "lr": float(lr[i])}) for i in range(n)]
+    assert Feed().rows(rows).alarms() == set()
+
+
+def test_warmup_then_decay_stays_silent() -> None:
+    n = 1000
+    lr = [min(1.0, i / 100) * 0.5 * (1 + math.cos(math.pi * i / n)) * 3e-4 for i in range(n)]
+    loss = decaying(n)
+    loss[:100] = loss[0]  # flat during warm-up
+    rows = [(i, {"train/loss": float(loss[i]), "lr": lr[i]}) for i in range(n)]
+    assert Feed().rows(rows).alarms() == set()
+
+
+def test_long_plateau_that_breaks_stays_silent() -> None:
+    n = 600
+    plateau = np.full(120, 0.693) * (1 + rng().normal(0, 0.003, 120))
+    rest = 0.693 * np.exp(-np.arange(n - 120) / 60) + 0.01
+    values = np.concatenate([plateau, rest])
+    assert Feed().rows(series_rows("loss", values)).alarms() == set()
+
+
+def test_loss_that_converges_flat_stays_silent() -> None:
+    values = np.concatenate([decaying(100), np.full(900, 0.2)]) * (1 + rng().normal(0, 0.001, 1000))
+    assert Feed().rows(series_rows("loss", values)).alarms() == set()
+
+
+# -- no learning ---------------------------------------------------------------------------
+
+
+def test_flat_loss_is_no_learning() -> None:
+    values = 2.302 * (1 + rng().normal(0, 0.01, 400))
+    opened = Feed().rows(series_rows("loss", values)).opened()
+    assert opened["no_learning"].incident.severity.value == "warn"
+
+
+def test_zero_learning_rate_pages_no_learning() -> None:
+    rows = series_rows("loss", 2.3 * (1 + rng().normal(0, 0.01, 60)), lr=lambda i: 0.0)
+    incident = Feed().rows(rows).opened()["no_learning"].incident
+    assert incident.severity.value == "page"
+    assert "learning rate is 0" in incident.message
+
+
+def test_frozen_weights_page_no_learning() -> None:
+    rows = series_rows("loss", 2.3 * np.ones(60), grad_norm=lambda i: 0.0)
+    incident = Feed().rows(rows).opened()["no_learning"].incident
+    assert "gradient norm is 0" in incident.message
+
+
+# -- overfitting ----------------------------------------------------------------------------
+
+
+def overfit_rows(turns_up: bool) -> list:
+    rows = []
+    train = decaying(1000, noise=0.01)
+    for i in range(1000):
+        values = {"train/loss": float(train[i])}
+        if i % 50 == 49:
+            e = i / 1000
+            values["val_loss"] = 1.0 - 0.6 * e + (1.5 * max(0.0, e - 0.4) ** 2 if turns_up else 0)
+        rows.append((i, values))
+    return rows
+
+
+def test_overfitting_is_a_trend_with_onset_at_the_best_evaluation() -> None:
+    incident = Feed().rows(overfit_rows(turns_up=True)).opened()["overfitting"].incident
+    assert incident.severity.value == "warn"
+    assert 400 <= (incident.onset_step or 0) <= 700
+
+
+def test_validation_that_keeps_improving_is_silent() -> None:
+    assert Feed().rows(overfit_rows(turns_up=False)).alarms() == set()
+
+
+def test_error_rate_named_accuracy_falling_is_not_overfitting() -> None:
+    rows = [(i, {"loss": float(v)}) for i, v in enumerate(decaying(500))]
+    for i in range(10):
+        rows[i * 50 + 49][1]["eval_accuracy"] = 1.0 - 0.09 * i  # a word error rate
+    assert Feed().rows(rows).alarms() == set()
+
+
+# -- oscillation -----------------------------------------------------------------------------
+
+
+def test_oscillation_without_convergence() -> None:
+    n = 600
+    steps = np.arange(n)
+    values = 2.0 + 1.2 * np.sin(steps / 3.0) + rng().normal(0, 0.05, n)
+    values[:20] = 2.3
+    assert "oscillation" in Feed().rows(series_rows("loss", values)).opened()
+
+
+# -- gradients, throughput, learning rate -----------------------------------------------------
+
+
+def test_exploding_gradient_warns() -> None:
+    rows = series_rows(
+        "loss", decaying(500), grad_norm=lambda i: 1.0 + 0.1 * math.sin(i) + (80 if i > 300 else 0)
+    )
+    incident = Feed().rows(rows).opened()["exploding_gradient"].incident
+    assert incident.severity.value == "warn"
+    assert 300 <= (incident.opened_step or 0) <= 320
+
+
+def test_throughput_drop_and_step_time_rise() -> None:
+    drop = series_rows(
+        "loss", decaying(300), samples_per_sec=lambda i: 1000.0 if i < 200 else 300.0
+    )
+    assert "throughput_drop" in Feed().rows(drop).opened()
+    slower = series_rows("loss", decaying(300), step_avg_ms=lambda i: 100.0 if i < 200 else 350.0)
+    assert "throughput_drop" in Feed().rows(slower).opened()
+    steady = series_rows(
+        "loss", decaying(300), samples_per_sec=lambda i: 1000.0 * (1 + 0.1 * math.sin(i))
+    )
+    assert "throughput_drop" not in Feed().rows(steady).opened()
+
+
+def test_learning_rate_jump_and_negative() -> None:
+    rows = series_rows(
+        "loss", decaying(300), lr=lambda i: 1e-3 * (0.99**i) * (100 if i > 200 else 1)
+    )
+    assert "lr_anomaly" in Feed().rows(rows).opened()
+    negative = series_rows("loss", decaying(50), lr=lambda i: -1e-3)
+    assert "lr_anomaly" in Feed().rows(negative).opened()
+
+
+# -- stall, crash, completion -------------------------------------------------------------------
+
+
+def test_stall_warns_within_three_intervals_then_pages_then_resolves() -> None:
+    feed = Feed(gap=2.0).rows(series_rows("loss", decaying(137)))
+    last = 136 * 2.0
+    feed.tick(last + 5.0)
+    assert "stall" not in feed.opened()
+    feed.tick(last + 6.5)
+    stall = feed.opened()["stall"].incident
+    assert stall.severity.value == "warn"
+    assert feed.health.state is RunState.STALLED
+    feed.tick(last + 400)
+    assert stall.severity.value == "page"
+    feed.rows([(137, {"loss": 0.2})])
+    assert any(e.action is Action.RESOLVED for e in feed.events)
+    assert feed.health.state is RunState.RUNNING
+
+
+def test_recurring_evaluation_pauses_are_learned() -> None:
+    feed = Feed()
+    t = 0.0
+    for step in range(600):
+        t += 1.0 + (20.0 if step % 100 == 99 else 0.0)
+        feed.now = t
+        feed.events += feed.engine.observe("r", "loss", step, t, 1.0 / (step + 1))
+        feed.events += feed.engine.tick(t - 0.001)
+    alarms = [e for e in feed.events if e.incident.rule.value == "stall"]
+    # The first two pauses are news; once they recur they are expected.
+    assert len([e for e in alarms if e.action is Action.OPENED]) <= 2
+
+
+def test_run_that_ends_with_an_evaluation_looks_done() -> None:
+    rows = overfit_rows(turns_up=False)[:950]
+    feed = Feed().rows(rows)
+    feed.tick(2000)
+    assert "done" in feed.opened()
+    assert "stall" not in feed.opened()
+
+
+def test_heartbeats_tell_a_crash() -> None:
+    feed = Feed().rows(series_rows("loss", decaying(50)))
+    feed.engine.heartbeat("r", 49.0)
+    feed.tick(100.0)
+    feed.tick(145.0)
+    assert feed.opened()["crashed"].incident.severity.value == "page"
+    assert feed.health.state is RunState.CRASHED
+
+
+def test_finish_reports_done_or_failure() -> None:
+    feed = Feed().rows(series_rows("loss", decaying(50)))
+    events = feed.engine.finish("r", "finished")
+    assert [(e.incident.rule.value, e.incident.severity.value) for e in events] == [
+        ("done", "info")
+    ]
+    other = Feed().rows(series_rows("loss", decaying(50)))
+    failed = other.engine.finish("r", "failed", "CUDA out of memory")
+    assert failed[0].incident.rule.value == "crashed"
+    assert "CUDA out of memory" in failed[0].message
+
+
+def test_one_open_incident_per_rule_is_updated_not_repeated() -> None:
+    values = decaying(400)
+    values[100:] = values[99] * np.exp(np.arange(300) / 10)
+    feed = Feed().rows(series_rows("loss", values))
+    opened = [e for e in feed.events if e.action is Action.OPENED]
+    assert [e.incident.rule.value for e in opened].count("divergence") == 1
+    assert feed.opened()["divergence"].incident.count > 1
