@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 BENCH_VENV := .venv-bench
 
-.PHONY: run test lint typecheck pytest bench clean
+.PHONY: run test bench eval clean
 
 $(BIN)/lowtide: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,8 +18,8 @@ run: $(BIN)/lowtide
 
 ## test: ruff, mypy (strict on src/) and pytest
 test: $(BIN)/lowtide
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests evaluation $(wildcard benchmarks)
+	$(BIN)/ruff format --check src tests evaluation $(wildcard benchmarks)
 	$(BIN)/mypy
 	$(BIN)/pytest
 
@@ -32,6 +32,10 @@ $(BENCH_VENV)/bin/mlflow: pyproject.toml
 ## bench: ingest, SDK overhead, reads and memory, each against its peer
 bench: $(BENCH_VENV)/bin/mlflow
 	$(BENCH_VENV)/bin/python -m benchmarks
+
+## eval: score the health engine on the evaluation corpus and the real runs
+eval: $(BIN)/lowtide
+	$(BIN)/python -m evaluation
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) build *.egg-info src/*.egg-info

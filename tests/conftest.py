@@ -15,6 +15,7 @@ import uvicorn
 
 from lowtide.config import Settings
 from lowtide.server import create_app
+from lowtide.server.health_worker import HealthWorker
 from lowtide.store import Store, open_store
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -121,14 +122,14 @@ def settings(tmp_path: Path) -> Settings:
 
 
 def start_server(
-    settings: Settings, store: Store, port: int = 0
+    settings: Settings, store: Store, port: int = 0, health: HealthWorker | None = None
 ) -> tuple[uvicorn.Server, threading.Thread, str]:
     """Serve the app on 127.0.0.1 in a thread; `port=0` picks a free one."""
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port))
     port = sock.getsockname()[1]
-    app = create_app(settings, store)
+    app = create_app(settings, store, health=health)
     config = uvicorn.Config(app, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="uvicorn")
@@ -152,4 +153,18 @@ def live_server(settings: Settings) -> Iterator[LiveServer]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        s.close()
+
+
+@pytest.fixture
+def health_server(settings: Settings) -> Iterator[LiveServer]:
+    """Like `live_server`, with the health engine judging every batch."""
+    s = open_store(settings.database_url)
+    s.upgrade()
+    server, thread, url = start_server(settings, s, health=HealthWorker(s, tick_s=0.1))
+    try:
+        yield LiveServer(url=url, store=s, settings=settings)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
         s.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -50,7 +51,21 @@ def seeded(home: Path) -> str:
     return run.uid
 
 
-COMMANDS = [["serve"], ["runs"], ["run", "show"], ["sync"], ["db", "upgrade"], ["run"], ["db"]]
+COMMANDS = [
+    ["serve"],
+    ["runs"],
+    ["run", "show"],
+    ["sync"],
+    ["db", "upgrade"],
+    ["replay"],
+    ["incidents"],
+    ["incident", "ack"],
+    ["mute"],
+    ["unmute"],
+    ["run"],
+    ["db"],
+    ["incident"],
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
@@ -65,7 +80,7 @@ def test_every_command_has_help(command: list[str]) -> None:
 def test_commands_are_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text()
     for command in COMMANDS:
-        if command not in (["run"], ["db"]):
+        if command not in (["run"], ["db"], ["incident"]):
             assert f"lowtide {' '.join(command)}" in readme
 
 
@@ -139,3 +154,49 @@ def test_readme_quick_start_names_the_two_make_targets() -> None:
     assert re.search(r"^test:", makefile, re.M)
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in ci
+
+
+def test_incidents_ack_mute_unmute(home: Path) -> None:
+    from lowtide.core.health import HealthEngine
+
+    uid = seeded(home)
+    store = open_store(f"sqlite:///{home / 'lowtide.db'}")
+    engine = HealthEngine(clock=lambda: 10.0)
+    [event] = engine.observe(uid, "loss", 5, 10.0, float("nan"))
+    incident_id = store.record_incident(uid, event)
+    store.close()
+    listed = runner.invoke(app, ["incidents"])
+    assert listed.exit_code == 0, listed.output
+    assert "nonfinite" in listed.output
+    assert "page" in listed.output
+    assert "baseline" in listed.output
+    acked = runner.invoke(app, ["incident", "ack", str(incident_id)])
+    assert acked.exit_code == 0
+    assert "acknowledged nonfinite" in acked.output
+    assert "acked" in runner.invoke(app, ["incidents"]).output
+    assert runner.invoke(app, ["incident", "ack", "9999"]).exit_code == 1
+    muted = runner.invoke(app, ["mute", "--project", "mnist", "--rule", "stall", "--hours", "2"])
+    assert muted.exit_code == 0, muted.output
+    assert runner.invoke(app, ["mute", "--project", "mnist", "--rule", "nap"]).exit_code == 1
+    assert runner.invoke(app, ["mute", "--rule", "stall"]).exit_code == 1
+    assert runner.invoke(app, ["unmute", "1"]).exit_code == 0
+    assert runner.invoke(app, ["unmute", "1"]).exit_code == 1
+
+
+def test_replay_prints_incidents_and_json(tmp_path: Path) -> None:
+    log = tmp_path / "run.csv"
+    rows = ["step,wall_time,loss"] + [f"{i},{1000 + i},{2.0 / (i + 1)}" for i in range(50)]
+    rows.append("50,1050,nan")
+    log.write_text("\n".join(rows) + "\n")
+    shown = runner.invoke(app, ["replay", str(log)])
+    assert shown.exit_code == 0, shown.output
+    assert "nonfinite" in shown.output
+    as_json = runner.invoke(app, ["replay", "--json", str(tmp_path)])
+    record = json.loads(as_json.output.strip())
+    assert record["run"] == str(log)
+    assert record["incidents"][0]["rule"] == "nonfinite"
+    assert record["incidents"][0]["step"] == 50
+    assert record["state"] in ("stalled", "finished")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n")
+    assert runner.invoke(app, ["replay", str(bad)]).exit_code == 1

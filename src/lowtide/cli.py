@@ -38,7 +38,9 @@ app = typer.Typer(
 run_app = typer.Typer(help="Look at one run.", no_args_is_help=True)
 db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
 app.add_typer(run_app, name="run")
+incident_app = typer.Typer(help="Act on one incident.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(incident_app, name="incident")
 
 
 def clean_errors(fn: F) -> F:
@@ -229,6 +231,83 @@ def replay(
             )
 
 
+@app.command("incidents")
+@clean_errors
+def list_incidents(
+    run: Annotated[str | None, typer.Option(help="Only this run (id, prefix or name).")] = None,
+    project: Annotated[str | None, typer.Option(help="Only this project.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Resolved ones too.")] = False,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 50,
+) -> None:
+    """Health incidents: what needs you, newest first (open ones unless --all)."""
+    with _OpenStore() as store:
+        uid = store.find_run(run).uid if run else None
+        found = store.list_incidents(run=uid, project=project, open_only=not all_, limit=limit)
+    if not found:
+        console.print("no open incidents" if not all_ else "no incidents")
+        return
+    now = time.time()
+    table = Table(box=None, header_style="bold")
+    for column in ("id", "severity", "rule", "run", "step", "opened", "state", "message"):
+        table.add_column(column, overflow="fold")
+    colours = {"page": "red", "warn": "yellow", "info": "blue"}
+    for i in found:
+        state = "resolved" if i.resolved_at else ("acked" if i.acknowledged_at else "open")
+        table.add_row(
+            str(i.id),
+            f"[{colours.get(i.severity, 'white')}]{i.severity}[/]",
+            i.rule,
+            i.run_name,
+            "" if i.opened_step is None else str(i.opened_step),
+            _ago(now - i.opened_at),
+            state,
+            i.message,
+        )
+    console.print(table)
+
+
+@incident_app.command("ack")
+@clean_errors
+def ack_incident(incident_id: Annotated[int, typer.Argument(help="The incident's id.")]) -> None:
+    """Acknowledge an incident: it stays open until it resolves, but notifies no more."""
+    with _OpenStore() as store:
+        record = store.acknowledge_incident(incident_id)
+    console.print(f"acknowledged {record.rule} on {record.run_name}", highlight=False)
+
+
+@app.command()
+@clean_errors
+def mute(
+    project: Annotated[str | None, typer.Option(help="Mute this project.")] = None,
+    run: Annotated[str | None, typer.Option(help="Mute this run (id, prefix or name).")] = None,
+    rule: Annotated[str | None, typer.Option(help="Only this rule (e.g. stall).")] = None,
+    hours: Annotated[
+        float | None, typer.Option(min=0, help="For this many hours; forever by default.")
+    ] = None,
+) -> None:
+    """Silence notifications for a project or a run."""
+    from lowtide.core.health import RuleId
+
+    if rule is not None and rule not in {r.value for r in RuleId}:
+        raise LowtideError(f"unknown rule {rule!r}; rules: {', '.join(r.value for r in RuleId)}")
+    until = time.time() + hours * 3600 if hours is not None else None
+    with _OpenStore() as store:
+        uid = store.find_run(run).uid if run else None
+        made = store.add_mute(project=project, run=uid, rule=rule, until=until)
+    console.print(f"mute {made.id} set", highlight=False)
+
+
+@app.command()
+@clean_errors
+def unmute(
+    mute_id: Annotated[int, typer.Argument(help="The mute's id (see `lowtide mute`).")],
+) -> None:
+    """Remove a mute."""
+    with _OpenStore() as store:
+        store.delete_mute(mute_id)
+    console.print(f"mute {mute_id} removed", highlight=False)
+
+
 @db_app.command("upgrade")
 @clean_errors
 def db_upgrade(
@@ -265,7 +344,13 @@ class _OpenStore:
 
 
 def _status(status: RunStatus) -> str:
-    color = {"running": "cyan", "finished": "green", "failed": "red", "crashed": "red"}
+    color = {
+        "running": "cyan",
+        "stalled": "yellow",
+        "finished": "green",
+        "failed": "red",
+        "crashed": "red",
+    }
     return f"[{color[status.value]}]{status.value}[/]"
 
 

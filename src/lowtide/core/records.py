@@ -12,16 +12,23 @@ import numpy.typing as npt
 
 
 class RunStatus(StrEnum):
-    """Where a run stands. `crashed`: its process ended without finishing it."""
+    """Where a run stands. `stalled`: no points for longer than its rhythm allows;
+    `crashed`: its process ended without finishing it."""
 
     RUNNING = "running"
+    STALLED = "stalled"
     FINISHED = "finished"
     FAILED = "failed"
     CRASHED = "crashed"
 
     @property
     def is_final(self) -> bool:
-        return self is not RunStatus.RUNNING
+        return self in (RunStatus.FINISHED, RunStatus.FAILED, RunStatus.CRASHED)
+
+    @property
+    def is_live(self) -> bool:
+        """Still expected to log (a stalled run may resume)."""
+        return self in (RunStatus.RUNNING, RunStatus.STALLED)
 
 
 @dataclass(frozen=True)
@@ -111,6 +118,94 @@ class RunEvent:
 
     def to_json(self) -> dict[str, Any]:
         return {"at": self.at, "kind": self.kind, "message": self.message, "data": self.data}
+
+
+@dataclass(frozen=True)
+class IncidentRecord:
+    """A stored health incident of a run."""
+
+    id: int
+    run_id: str
+    run_name: str
+    project: str
+    rule: str
+    severity: str
+    key: str | None
+    onset_step: int | None
+    opened_step: int | None
+    last_step: int | None
+    opened_at: float
+    updated_at: float
+    resolved_at: float | None
+    message: str
+    resolution: str | None
+    evidence: dict[str, Any]
+    count: int
+    acknowledged_at: float | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "run_id": self.run_id,
+            "run_name": self.run_name,
+            "project": self.project,
+            "rule": self.rule,
+            "severity": self.severity,
+            "key": self.key,
+            "onset_step": self.onset_step,
+            "opened_step": self.opened_step,
+            "last_step": self.last_step,
+            "opened_at": self.opened_at,
+            "updated_at": self.updated_at,
+            "resolved_at": self.resolved_at,
+            "message": self.message,
+            "resolution": self.resolution,
+            "evidence": self.evidence,
+            "count": self.count,
+            "acknowledged_at": self.acknowledged_at,
+            "open": self.is_open,
+        }
+
+
+@dataclass(frozen=True)
+class Mute:
+    """Notifications silenced for a project or run, one rule or all, until a time."""
+
+    id: int
+    project: str | None
+    run_id: str | None
+    rule: str | None
+    until: float | None
+
+    def covers(self, project: str, run_id: str, rule: str, now: float) -> bool:
+        return (
+            (self.until is None or now < self.until)
+            and (self.project is None or self.project == project)
+            and (self.run_id is None or self.run_id == run_id)
+            and (self.rule is None or self.rule == rule)
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "project": self.project,
+            "run_id": self.run_id,
+            "rule": self.rule,
+            "until": self.until,
+        }
+
+
+@dataclass(frozen=True)
+class HealthSettings:
+    """What the health engine needs to know about a run beyond its points."""
+
+    planned_steps: int | None
+    kinds: dict[str, str]
+    config: dict[str, Any]
 
 
 def json_float(x: float) -> float | str:

@@ -16,6 +16,7 @@ from lowtide.core.batch import BatchLimits, parse_batch
 from lowtide.core.downsample import downsample
 from lowtide.core.records import RunSpec, RunStatus, json_floats
 from lowtide.server.body import read_json
+from lowtide.server.health_worker import HealthWorker
 from lowtide.server.responses import JSONBody
 from lowtide.store import Store
 
@@ -85,15 +86,15 @@ class RunFinish(BaseModel):
     message: str = Field(default="", max_length=2000)
 
 
-def build_router(settings: Settings, store: Store) -> APIRouter:
-    """The API's routes, bound to one store."""
+def build_router(settings: Settings, store: Store, health: HealthWorker | None = None) -> APIRouter:
+    """The API's routes, bound to one store (and the health engine, when it runs)."""
     router = APIRouter(prefix="/api/v1")
     limits = BatchLimits(
         max_key_length=settings.max_key_length, max_points=settings.max_batch_points
     )
 
     @router.get("/health", tags=["server"])
-    async def health() -> JSONBody:
+    async def server_health() -> JSONBody:
         """The server is up."""
         return JSONBody({"status": "ok", "version": __version__})
 
@@ -147,12 +148,16 @@ def build_router(settings: Settings, store: Store) -> APIRouter:
         payload = await read_json(request, settings.max_batch_bytes)
         batch = parse_batch(payload, limits, time.time())
         result = await run_in_threadpool(store.log_batch, run_id, batch)
+        if health is not None and not result.duplicate:
+            health.batch(run_id, batch)
         return JSONBody({"stored": result.n_points, "duplicate": result.duplicate})
 
     @router.post("/runs/{run_id}/heartbeat", status_code=204, tags=["runs"])
     async def heartbeat(run_id: RunId) -> Response:
         """The run's process is alive."""
         await run_in_threadpool(store.heartbeat, run_id)
+        if health is not None:
+            health.heartbeat(run_id)
         return Response(status_code=204)
 
     @router.post("/runs/{run_id}/finish", tags=["runs"])
@@ -161,6 +166,8 @@ def build_router(settings: Settings, store: Store) -> APIRouter:
         record = await run_in_threadpool(
             store.finish_run, run_id, RunStatus(body.status), None, body.message
         )
+        if health is not None:
+            health.finish(run_id, body.status, body.message)
         return JSONBody(record.to_json())
 
     @router.get("/runs/{run_id}/keys", tags=["points"])

@@ -11,21 +11,32 @@ from starlette.responses import RedirectResponse
 from lowtide import __version__
 from lowtide.config import Settings
 from lowtide.server.api import build_router
+from lowtide.server.api_health import build_health_router
 from lowtide.server.errors import install_error_handlers
+from lowtide.server.health_worker import HealthWorker
 from lowtide.server.spool_import import SpoolImporter
 from lowtide.store import Store
 
 
-def create_app(settings: Settings, store: Store, *, import_spool: bool = False) -> FastAPI:
+def create_app(
+    settings: Settings,
+    store: Store,
+    *,
+    import_spool: bool = False,
+    health: HealthWorker | None = None,
+) -> FastAPI:
     """The lowtide server for one store.
 
     With `import_spool`, a background thread takes in what SDK processes left
-    in the local spool folder while the server was down.
+    in the local spool folder while the server was down. With `health`, every
+    batch is judged by the health engine (started and stopped with the app).
     """
     importer = SpoolImporter(settings.spool_dir, store, settings) if import_spool else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if health is not None:
+            health.start()
         if importer is not None:
             importer.start(settings.spool_scan_seconds)
         try:
@@ -33,6 +44,8 @@ def create_app(settings: Settings, store: Store, *, import_spool: bool = False) 
         finally:
             if importer is not None:
                 importer.stop()
+            if health is not None:
+                health.stop()
 
     app = FastAPI(
         title="lowtide",
@@ -41,7 +54,8 @@ def create_app(settings: Settings, store: Store, *, import_spool: bool = False) 
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    app.include_router(build_router(settings, store))
+    app.include_router(build_router(settings, store, health))
+    app.include_router(build_health_router(store, health))
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:

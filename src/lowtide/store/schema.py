@@ -47,6 +47,7 @@ projects = Table(
     Column("id", Integer, primary_key=True),
     Column("name", String(NAME_LENGTH), nullable=False, unique=True),
     Column("created_at", Float, nullable=False),
+    Column("kinds", JSON, nullable=True),
 )
 
 runs = Table(
@@ -62,6 +63,9 @@ runs = Table(
     Column("started_at", Float, nullable=False),
     Column("ended_at", Float, nullable=True),
     Column("last_seen_at", Float, nullable=False),
+    # Planned total steps (for the ETA) and per-key series kinds that override the guess.
+    Column("planned_steps", BigInteger, nullable=True),
+    Column("kinds", JSON, nullable=True),
     Index(None, "project_id", "started_at"),
     Index(None, "status"),
     Index(None, "name"),
@@ -123,4 +127,40 @@ run_events = Table(
     Column("message", Text, nullable=False),
     Column("data", JSON, nullable=False),
     Index(None, "run_id", "at"),
+)
+
+# Health incidents: one open row per (run, rule); resolved rows are history.
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("rule", String(NAME_LENGTH), nullable=False),
+    Column("severity", String(STATUS_LENGTH), nullable=False),
+    Column("key", String(KEY_LENGTH), nullable=True),
+    Column("onset_step", BigInteger, nullable=True),
+    Column("opened_step", BigInteger, nullable=True),
+    Column("last_step", BigInteger, nullable=True),
+    Column("opened_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("resolved_at", Float, nullable=True),
+    Column("message", Text, nullable=False),
+    Column("resolution", Text, nullable=True),
+    Column("evidence", JSON, nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("acknowledged_at", Float, nullable=True),
+    Index(None, "run_id", "rule", "resolved_at"),
+    Index(None, "resolved_at", "severity"),
+)
+
+# Mutes silence notifications for a project or a run, for one rule or all, until a time.
+mutes = Table(
+    "mutes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=True),
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=True),
+    Column("rule", String(NAME_LENGTH), nullable=True),
+    Column("until", Float, nullable=True),
+    Column("created_at", Float, nullable=False),
 )

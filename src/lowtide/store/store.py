@@ -24,6 +24,7 @@ from sqlalchemy import (
     Engine,
     Row,
     create_engine,
+    delete,
     event,
     func,
     insert,
@@ -37,8 +38,12 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from lowtide.core.batch import Batch, SeriesPoints
+from lowtide.core.health import IncidentEvent
 from lowtide.core.records import (
+    HealthSettings,
+    IncidentRecord,
     KeySummary,
+    Mute,
     RunEvent,
     RunRecord,
     RunSpec,
@@ -46,10 +51,12 @@ from lowtide.core.records import (
     Series,
 )
 from lowtide.errors import ConflictError, NotFoundError, StoreError, ValidationError
-from lowtide.store import schema
+from lowtide.store import health, schema
 from lowtide.store.schema import (
     batches,
+    incidents,
     metric_keys,
+    mutes,
     point_chunks,
     projects,
     run_events,
@@ -292,7 +299,7 @@ class Store:
             row = self._run_row(conn, uid)
             if row is None:
                 raise NotFoundError(f"no run with id {uid!r}")
-            if row.status == RunStatus.RUNNING.value or row.status == RunStatus.CRASHED.value:
+            if RunStatus(row.status).is_live or row.status == RunStatus.CRASHED.value:
                 conn.execute(
                     update(runs)
                     .where(runs.c.id == row.id)
@@ -426,6 +433,161 @@ class Store:
                 .order_by(run_events.c.at, run_events.c.id)
             ).all()
         return [RunEvent(at=a, kind=k, message=m, data=d) for a, k, m, d in rows]
+
+    # -- health ----------------------------------------------------------------
+
+    def set_status(
+        self, uid: str, status: RunStatus, message: str, now: float | None = None
+    ) -> bool:
+        """Move a live run to `running`, `stalled` or `crashed`; False if it had ended."""
+        now = time.time() if now is None else now
+        with self._write() as conn:
+            row = self._run_row(conn, uid)
+            if row is None:
+                raise NotFoundError(f"no run with id {uid!r}")
+            current = RunStatus(row.status)
+            if not current.is_live or current is status:
+                return False
+            values: dict[str, Any] = {"status": status.value}
+            if status.is_final:
+                values["ended_at"] = now
+            conn.execute(update(runs).where(runs.c.id == row.id).values(**values))
+            self._add_event(conn, row.id, now, status.value, message, {})
+            return True
+
+    def health_settings(self, uid: str) -> HealthSettings:
+        """Planned steps, series kinds (the run's over its project's) and config of a run."""
+        with self._read() as conn:
+            row = conn.execute(
+                select(runs.c.planned_steps, runs.c.kinds, runs.c.config, projects.c.kinds)
+                .select_from(runs.join(projects))
+                .where(runs.c.uid == uid)
+            ).first()
+        if row is None:
+            raise NotFoundError(f"no run with id {uid!r}")
+        kinds = {**(row[3] or {}), **(row[1] or {})}
+        return HealthSettings(planned_steps=row[0], kinds=kinds, config=row[2] or {})
+
+    def set_health_settings(
+        self,
+        uid: str,
+        *,
+        planned_steps: int | None = None,
+        kinds: dict[str, str] | None = None,
+    ) -> None:
+        """Set a run's planned steps and/or merge series-kind overrides into its own."""
+        with self._write() as conn:
+            row = conn.execute(select(runs.c.id, runs.c.kinds).where(runs.c.uid == uid)).first()
+            if row is None:
+                raise NotFoundError(f"no run with id {uid!r}")
+            values: dict[str, Any] = {}
+            if planned_steps is not None:
+                if planned_steps <= 0:
+                    raise ValidationError("planned steps must be positive", field="planned_steps")
+                values["planned_steps"] = planned_steps
+            if kinds:
+                values["kinds"] = {**(row.kinds or {}), **kinds}
+            if values:
+                conn.execute(update(runs).where(runs.c.id == row.id).values(**values))
+
+    def set_project_kinds(self, project: str, kinds: dict[str, str]) -> None:
+        """Series-kind overrides for every run of a project."""
+        with self._write() as conn:
+            project_id = self._project_id(conn, _clean_name(project, "project"), time.time())
+            current = conn.scalar(select(projects.c.kinds).where(projects.c.id == project_id))
+            conn.execute(
+                update(projects)
+                .where(projects.c.id == project_id)
+                .values(kinds={**(current or {}), **kinds})
+            )
+
+    def record_incident(self, uid: str, event: IncidentEvent, now: float | None = None) -> int:
+        """Store what the health engine decided; the incident's id."""
+        now = time.time() if now is None else now
+        with self._write() as conn:
+            return health.record_event(conn, self._run_id(conn, uid), event, now)
+
+    def list_incidents(
+        self,
+        *,
+        run: str | None = None,
+        project: str | None = None,
+        open_only: bool = False,
+        limit: int = 200,
+    ) -> list[IncidentRecord]:
+        """Incidents, newest first."""
+        q = health.incident_select().order_by(incidents.c.opened_at.desc(), incidents.c.id.desc())
+        if run is not None:
+            q = q.where(runs.c.uid == run)
+        if project is not None:
+            q = q.where(projects.c.name == project)
+        if open_only:
+            q = q.where(incidents.c.resolved_at.is_(None))
+        with self._read() as conn:
+            return [health.incident_record(r) for r in conn.execute(q.limit(limit))]
+
+    def get_incident(self, incident_id: int) -> IncidentRecord:
+        with self._read() as conn:
+            row = conn.execute(
+                health.incident_select().where(incidents.c.id == incident_id)
+            ).first()
+        if row is None:
+            raise NotFoundError(f"no incident with id {incident_id}")
+        return health.incident_record(row)
+
+    def acknowledge_incident(self, incident_id: int, now: float | None = None) -> IncidentRecord:
+        """Mark an incident as seen: it stays open but notifies no more."""
+        now = time.time() if now is None else now
+        with self._write() as conn:
+            done = conn.execute(
+                update(incidents)
+                .where(incidents.c.id == incident_id, incidents.c.acknowledged_at.is_(None))
+                .values(acknowledged_at=now)
+            )
+            if (
+                done.rowcount == 0
+                and conn.scalar(select(incidents.c.id).where(incidents.c.id == incident_id)) is None
+            ):
+                raise NotFoundError(f"no incident with id {incident_id}")
+        return self.get_incident(incident_id)
+
+    def add_mute(
+        self,
+        *,
+        project: str | None = None,
+        run: str | None = None,
+        rule: str | None = None,
+        until: float | None = None,
+        now: float | None = None,
+    ) -> Mute:
+        """Silence notifications for a project or a run (one rule, or all) until a time."""
+        now = time.time() if now is None else now
+        if project is None and run is None:
+            raise ValidationError("mute a project or a run", field="project")
+        with self._write() as conn:
+            project_id = run_id = None
+            if project is not None:
+                project_id = conn.scalar(select(projects.c.id).where(projects.c.name == project))
+                if project_id is None:
+                    raise NotFoundError(f"no project {project!r}")
+            if run is not None:
+                run_id = self._run_id(conn, run)
+            result = conn.execute(
+                insert(mutes).values(
+                    project_id=project_id, run_id=run_id, rule=rule, until=until, created_at=now
+                )
+            )
+            mute_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+        return next(m for m in self.list_mutes() if m.id == mute_id)
+
+    def list_mutes(self) -> list[Mute]:
+        with self._read() as conn:
+            return [health.mute_record(r) for r in conn.execute(health.mute_select())]
+
+    def delete_mute(self, mute_id: int) -> None:
+        with self._write() as conn:
+            if conn.execute(delete(mutes).where(mutes.c.id == mute_id)).rowcount == 0:
+                raise NotFoundError(f"no mute with id {mute_id}")
 
     # -- internals -------------------------------------------------------------
 

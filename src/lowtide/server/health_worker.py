@@ -1,0 +1,263 @@
+"""The health engine beside the server: in a child process, off the request's critical path.
+
+The request handler only puts the batch on a queue. A child process runs the
+engine (so its work never competes with ingestion for the interpreter lock)
+and sends back the incident events it decides on; a thread in the server
+stores them, moves run states (stalled, crashed) and hands them on to be
+announced. A full queue drops work for the engine, never a request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing as mp
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.queues import Queue
+from typing import Any
+
+import numpy as np
+
+from lowtide.core.batch import Batch
+from lowtide.core.health import Action, HealthEngine, IncidentEvent, RuleId
+from lowtide.core.health.kinds import parse_kind
+from lowtide.core.records import RunStatus
+from lowtide.errors import LowtideError
+from lowtide.store import Store
+
+log = logging.getLogger(__name__)
+
+#: Seconds between two looks at time-driven rules (stalls, crashes).
+TICK_S = 0.5
+#: Jobs waiting for the engine; past this, batches are not judged (and a warning is logged).
+QUEUE_JOBS = 10_000
+#: Points per key read back from the store to rebuild a live run's state at start.
+PRIME_POINTS = 2_000
+#: Seconds to wait for the child process to stop.
+STOP_TIMEOUT_S = 10.0
+
+Announce = Callable[[str, IncidentEvent], None]
+
+
+@dataclass(frozen=True)
+class _Settings:
+    run_id: str
+    planned_steps: int | None
+    kinds: dict[str, str]
+
+
+def engine_main(jobs: Queue[Any], results: Queue[Any], tick_s: float) -> None:
+    """The child process: judge what arrives, tick the clock, send back events."""
+    engine = HealthEngine(clock=time.time)
+    next_tick = time.time() + tick_s
+    while True:
+        try:
+            job = jobs.get(timeout=max(0.0, next_tick - time.time()))
+        except queue.Empty:
+            job = None
+        out: list[tuple[str, IncidentEvent]] = []
+        if job is not None:
+            kind = job[0]
+            if kind == "stop":
+                return
+            try:
+                out = _handle(engine, job)
+            except Exception:  # one bad job must not stop the judging of all runs
+                log.exception("the health engine failed on a %s job", kind)
+        if time.time() >= next_tick:
+            next_tick = time.time() + tick_s
+            out.extend((e.incident.run_id, e) for e in engine.tick())
+        if out:
+            results.put(out)
+
+
+def _handle(engine: HealthEngine, job: tuple[Any, ...]) -> list[tuple[str, IncidentEvent]]:
+    kind, run_id = job[0], job[1]
+    if kind == "settings":
+        settings: _Settings = job[2]
+        kinds = {}
+        for name, raw in settings.kinds.items():
+            try:
+                kinds[name] = parse_kind(raw)
+            except ValueError:
+                log.warning("run %s: unknown series kind %r for %r", run_id, raw, name)
+        engine.run(run_id, kinds, settings.planned_steps)
+        return []
+    if kind == "heartbeat":
+        engine.heartbeat(run_id, job[2])
+        return []
+    if kind == "finish":
+        return [(run_id, e) for e in engine.finish(run_id, job[2], job[3])]
+    if kind in ("batch", "prime"):
+        batch: Batch = job[2]
+        health = engine.run(run_id)
+        for key, step, wall_time, value in _rows(batch):
+            health.observe(key, step, wall_time, value)
+        if kind == "batch" and len(job) > 3:
+            health.heartbeat(job[3])
+        events = health.take_events()
+        return [] if kind == "prime" else [(run_id, e) for e in events]
+    raise ValueError(f"unknown job {kind!r}")
+
+
+def _rows(batch: Batch) -> list[tuple[str, int, float, float]]:
+    """The batch's points in time order across keys, as the engine wants them."""
+    if len(batch.series) == 1:
+        s = batch.series[0]
+        order = np.lexsort((s.steps, s.wall_times))
+        return [
+            (s.key, int(s.steps[i]), float(s.wall_times[i]), float(s.values[i]))
+            for i in order.tolist()
+        ]
+    keys = np.concatenate([np.full(len(s), i) for i, s in enumerate(batch.series)])
+    steps = np.concatenate([s.steps for s in batch.series])
+    times = np.concatenate([s.wall_times for s in batch.series])
+    values = np.concatenate([s.values for s in batch.series])
+    order = np.lexsort((keys, steps, times))
+    names = [s.key for s in batch.series]
+    return list(
+        zip(
+            [names[k] for k in keys[order].tolist()],
+            steps[order].tolist(),
+            times[order].tolist(),
+            values[order].tolist(),
+            strict=True,
+        )
+    )
+
+
+class HealthWorker:
+    """The server's side of the engine: submit work, store and announce what comes back."""
+
+    def __init__(self, store: Store, announce: Announce | None = None, tick_s: float = TICK_S):
+        self._store = store
+        self._announce = announce
+        self._tick_s = tick_s
+        ctx = mp.get_context("spawn")
+        self._jobs: Queue[Any] = ctx.Queue(maxsize=QUEUE_JOBS)
+        self._results: Queue[Any] = ctx.Queue()
+        self._process = ctx.Process(
+            target=engine_main,
+            args=(self._jobs, self._results, tick_s),
+            name="lowtide-health",
+            daemon=True,
+        )
+        self._reader = threading.Thread(target=self._read, name="lowtide-health-reader")
+        self._known: set[str] = set()
+        self._known_lock = threading.Lock()
+        self._stopping = threading.Event()
+        self.dropped = 0
+
+    def start(self) -> None:
+        """Start the engine process and rebuild the state of runs that are still live."""
+        self._process.start()
+        self._reader.start()
+        for status in (RunStatus.RUNNING, RunStatus.STALLED):
+            for run in self._store.list_runs(status=status, limit=1000):
+                self._prime(run.uid)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        with contextlib.suppress(queue.Full):
+            self._jobs.put(("stop", ""), timeout=1)
+        self._process.join(STOP_TIMEOUT_S)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join(STOP_TIMEOUT_S)
+        self._reader.join(STOP_TIMEOUT_S)
+        for q in (self._jobs, self._results):
+            q.close()
+            q.join_thread()
+
+    # -- from the request handlers (never block) -----------------------------------
+
+    def batch(self, run_id: str, batch: Batch) -> None:
+        self._ensure_known(run_id)
+        self._put(("batch", run_id, batch, time.time()))
+
+    def heartbeat(self, run_id: str) -> None:
+        self._ensure_known(run_id)
+        self._put(("heartbeat", run_id, time.time()))
+
+    def finish(self, run_id: str, status: str, message: str) -> None:
+        self._ensure_known(run_id)
+        self._put(("finish", run_id, status, message))
+
+    def settings_changed(self, run_id: str) -> None:
+        with self._known_lock:
+            self._known.discard(run_id)
+        self._ensure_known(run_id)
+
+    def _put(self, job: tuple[Any, ...]) -> None:
+        try:
+            self._jobs.put_nowait(job)
+        except queue.Full:
+            self.dropped += 1
+            if self.dropped == 1 or self.dropped % 1000 == 0:
+                log.warning("the health engine is behind: %d jobs not judged", self.dropped)
+
+    def _ensure_known(self, run_id: str) -> None:
+        with self._known_lock:
+            if run_id in self._known:
+                return
+            self._known.add(run_id)
+        try:
+            settings = self._store.health_settings(run_id)
+        except LowtideError:
+            return
+        self._put(("settings", run_id, _Settings(run_id, settings.planned_steps, settings.kinds)))
+
+    def _prime(self, run_id: str) -> None:
+        self._ensure_known(run_id)
+        try:
+            keys = self._store.list_keys(run_id)
+            series = []
+            for k in keys:
+                s = self._store.read_series(run_id, k.key)
+                series.append(s.take(np.arange(max(0, len(s) - PRIME_POINTS), len(s))))
+        except LowtideError:
+            return
+        from lowtide.core.batch import SeriesPoints
+
+        batch = Batch(
+            None,
+            tuple(SeriesPoints(s.key, s.steps, s.wall_times, s.values) for s in series if len(s)),
+        )
+        if batch.series:
+            self._put(("prime", run_id, batch))
+
+    # -- back from the engine ----------------------------------------------------------
+
+    def _read(self) -> None:
+        while not self._stopping.is_set() or not self._results.empty():
+            try:
+                events = self._results.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            except (EOFError, OSError):
+                return
+            for run_id, event in events:
+                try:
+                    self._apply(run_id, event)
+                except Exception:
+                    log.exception("could not record a health event of run %s", run_id)
+
+    def _apply(self, run_id: str, event: IncidentEvent) -> None:
+        self._store.record_incident(run_id, event)
+        rule, action = event.incident.rule, event.action
+        if rule is RuleId.STALL and action is Action.OPENED:
+            self._store.set_status(run_id, RunStatus.STALLED, event.message)
+        elif rule is RuleId.STALL and action is Action.RESOLVED:
+            self._store.set_status(run_id, RunStatus.RUNNING, event.message)
+        elif rule is RuleId.CRASHED and action is Action.OPENED:
+            self._store.set_status(run_id, RunStatus.CRASHED, event.message)
+        elif (
+            rule is RuleId.DONE and action is Action.OPENED and "reason" in event.incident.evidence
+        ):
+            self._store.set_status(run_id, RunStatus.FINISHED, event.message)
+        if self._announce is not None:
+            self._announce(run_id, event)

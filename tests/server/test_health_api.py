@@ -1,0 +1,134 @@
+"""The health engine behind the server: incidents from real batches, states, acks, mutes."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from lowtide.sdk import ClientSettings, Run
+from tests.conftest import LiveServer
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 20.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("not in time")
+        time.sleep(0.05)
+
+
+def incidents(url: str, **params: Any) -> list[dict[str, Any]]:
+    answer = httpx.get(f"{url}/api/v1/incidents", params=params)
+    answer.raise_for_status()
+    return list(answer.json()["incidents"])
+
+
+def test_nan_loss_opens_a_page_incident(health_server: LiveServer, tmp_path: Path) -> None:
+    settings = ClientSettings(url=health_server.url, home=tmp_path, flush_interval_s=0.05)
+    with Run(project="health", name="nan-at-40", settings=settings) as run:
+        for step in range(60):
+            loss = 1.0 / (step + 1) if step < 40 else math.nan
+            run.log({"train/loss": loss}, step=step)
+    found = wait_for(lambda: [i for i in incidents(health_server.url) if i["rule"] == "nonfinite"])
+    [page] = found
+    assert page["severity"] == "page"
+    assert page["opened_step"] == 40
+    assert page["run_name"] == "nan-at-40"
+    assert page["open"] is True
+    done = wait_for(lambda: [i for i in incidents(health_server.url) if i["rule"] == "done"])
+    assert done[0]["severity"] == "info"
+    events = httpx.get(f"{health_server.url}/api/v1/runs/{run.id}/events").json()["events"]
+    assert "incident" in [e["kind"] for e in events]
+
+
+def test_healthy_run_opens_only_done(health_server: LiveServer, tmp_path: Path) -> None:
+    settings = ClientSettings(url=health_server.url, home=tmp_path, flush_interval_s=0.05)
+    with Run(project="health", settings=settings) as run:
+        for step in range(300):
+            run.log({"loss": 2.0 * math.exp(-step / 60) + 0.1, "lr": 1e-3}, step=step)
+    wait_for(lambda: incidents(health_server.url, run=run.id))
+    time.sleep(0.5)
+    rules = [i["rule"] for i in incidents(health_server.url, run=run.id)]
+    assert rules == ["done"]
+
+
+def test_silent_run_is_stalled_then_running_again(health_server: LiveServer) -> None:
+    client = httpx.Client(base_url=f"{health_server.url}/api/v1")
+    run_id = client.post("/runs", json={"project": "health"}).json()["id"]
+    now = time.time()
+    steps = list(range(20))
+    times = [now - 1.0 + 0.05 * i for i in steps]
+    body = {"metrics": {"loss": {"steps": steps, "values": [1.0] * 20, "wall_times": times}}}
+    assert client.post(f"/runs/{run_id}/batches", json=body).status_code == 200
+    stall = wait_for(lambda: [i for i in incidents(health_server.url) if i["rule"] == "stall"])
+    assert stall[0]["severity"] == "warn"
+    assert wait_for(lambda: client.get(f"/runs/{run_id}").json()["status"] == "stalled")
+    more = {"metrics": {"loss": {"steps": [20], "values": [1.0], "wall_times": [time.time()]}}}
+    client.post(f"/runs/{run_id}/batches", json=more)
+    assert wait_for(lambda: client.get(f"/runs/{run_id}").json()["status"] == "running")
+    resolved = incidents(health_server.url, run=run_id)
+    assert resolved[0]["resolved_at"] is not None
+    assert "points again" in resolved[0]["resolution"]
+    client.close()
+
+
+def test_acknowledge_and_mute(health_server: LiveServer) -> None:
+    client = httpx.Client(base_url=f"{health_server.url}/api/v1")
+    run_id = client.post("/runs", json={"project": "muted"}).json()["id"]
+    body = {"metrics": {"loss": {"steps": [0, 1], "values": [1.0, "NaN"]}}}
+    client.post(f"/runs/{run_id}/batches", json=body)
+    [incident] = wait_for(lambda: incidents(health_server.url, run=run_id))
+    acked = client.post(f"/incidents/{incident['id']}/ack").json()
+    assert acked["acknowledged_at"] is not None
+    assert client.post("/incidents/999999/ack").status_code == 404
+    mute = client.post("/mutes", json={"project": "muted", "rule": "stall"})
+    assert mute.status_code == 201
+    assert client.get("/mutes").json()["mutes"][0]["rule"] == "stall"
+    assert client.post("/mutes", json={"rule": "stall"}).status_code == 422
+    assert client.post("/mutes", json={"project": "muted", "rule": "bogus"}).status_code == 422
+    assert client.delete(f"/mutes/{mute.json()['id']}").status_code == 204
+    assert client.get("/mutes").json()["mutes"] == []
+    client.close()
+
+
+def test_health_settings_override_kinds(health_server: LiveServer) -> None:
+    client = httpx.Client(base_url=f"{health_server.url}/api/v1")
+    run_id = client.post("/runs", json={"project": "kinds", "config": {"max_steps": 500}}).json()[
+        "id"
+    ]
+    answer = client.put(f"/runs/{run_id}/health", json={"kinds": {"objective": "train_loss"}})
+    assert answer.json() == {"planned_steps": None, "kinds": {"objective": "train_loss"}}
+    bad = client.put(f"/runs/{run_id}/health", json={"kinds": {"x": "nonsense"}})
+    assert bad.status_code == 422
+    steps = list(range(80))
+    values: list[Any] = [1.0 - 0.001 * s for s in steps]
+    values[70] = "Infinity"
+    client.post(
+        f"/runs/{run_id}/batches",
+        json={"metrics": {"objective": {"steps": steps, "values": values}}},
+    )
+    found = wait_for(lambda: incidents(health_server.url, run=run_id))
+    assert found[0]["rule"] == "nonfinite"
+    assert client.put("/projects/kinds/kinds", json={"score": "higher_better"}).status_code == 200
+    client.close()
+
+
+@pytest.mark.parametrize("status", ["failed"])
+def test_failed_run_pages_as_crashed(health_server: LiveServer, status: str) -> None:
+    client = httpx.Client(base_url=f"{health_server.url}/api/v1")
+    run_id = client.post("/runs", json={"project": "p"}).json()["id"]
+    client.post(f"/runs/{run_id}/finish", json={"status": status, "message": "OOM"})
+    [incident] = wait_for(lambda: incidents(health_server.url, run=run_id))
+    assert incident["rule"] == "crashed"
+    assert incident["severity"] == "page"
+    assert "OOM" in incident["message"]
+    client.close()
