@@ -9,7 +9,6 @@ announced. A full queue drops work for the engine, never a request.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import multiprocessing as mp
 import queue
@@ -17,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from multiprocessing.queues import Queue
+from multiprocessing.connection import Connection
 from typing import Any
 
 import numpy as np
@@ -50,29 +49,28 @@ class _Settings:
     kinds: dict[str, str]
 
 
-def engine_main(jobs: Queue[Any], results: Queue[Any], tick_s: float) -> None:
+def engine_main(jobs: Connection, results: Connection, tick_s: float) -> None:
     """The child process: judge what arrives, tick the clock, send back events."""
     engine = HealthEngine(clock=time.time)
     next_tick = time.time() + tick_s
     while True:
-        try:
-            job = jobs.get(timeout=max(0.0, next_tick - time.time()))
-        except queue.Empty:
-            job = None
         out: list[tuple[str, IncidentEvent]] = []
-        if job is not None:
-            kind = job[0]
-            if kind == "stop":
+        if jobs.poll(max(0.0, next_tick - time.time())):
+            try:
+                job = jobs.recv()
+            except EOFError:
+                return
+            if job[0] == "stop":
                 return
             try:
                 out = _handle(engine, job)
             except Exception:  # one bad job must not stop the judging of all runs
-                log.exception("the health engine failed on a %s job", kind)
+                log.exception("the health engine failed on a %s job", job[0])
         if time.time() >= next_tick:
             next_tick = time.time() + tick_s
             out.extend((e.incident.run_id, e) for e in engine.tick())
         if out:
-            results.put(out)
+            results.send(out)
 
 
 def _handle(engine: HealthEngine, job: tuple[Any, ...]) -> list[tuple[str, IncidentEvent]]:
@@ -138,14 +136,19 @@ class HealthWorker:
         self._announce = announce
         self._tick_s = tick_s
         ctx = mp.get_context("spawn")
-        self._jobs: Queue[Any] = ctx.Queue(maxsize=QUEUE_JOBS)
-        self._results: Queue[Any] = ctx.Queue()
+        # Pipes rather than multiprocessing queues: no semaphores to leak, and the
+        # request handlers only ever touch the in-process outbox.
+        jobs_out, self._jobs = ctx.Pipe(duplex=False)
+        self._results, results_in = ctx.Pipe(duplex=False)
+        self._child_ends = (jobs_out, results_in)
+        self._outbox: queue.Queue[tuple[Any, ...]] = queue.Queue(maxsize=QUEUE_JOBS)
         self._process = ctx.Process(
             target=engine_main,
-            args=(self._jobs, self._results, tick_s),
+            args=(jobs_out, results_in, tick_s),
             name="lowtide-health",
             daemon=True,
         )
+        self._sender = threading.Thread(target=self._send, name="lowtide-health-sender")
         self._reader = threading.Thread(target=self._read, name="lowtide-health-reader")
         self._known: set[str] = set()
         self._known_lock = threading.Lock()
@@ -155,6 +158,9 @@ class HealthWorker:
     def start(self) -> None:
         """Start the engine process and rebuild the state of runs that are still live."""
         self._process.start()
+        for end in self._child_ends:
+            end.close()
+        self._sender.start()
         self._reader.start()
         for status in (RunStatus.RUNNING, RunStatus.STALLED):
             for run in self._store.list_runs(status=status, limit=1000):
@@ -162,16 +168,18 @@ class HealthWorker:
 
     def stop(self) -> None:
         self._stopping.set()
-        with contextlib.suppress(queue.Full):
-            self._jobs.put(("stop", ""), timeout=1)
+        try:
+            self._outbox.put(("stop", ""), timeout=STOP_TIMEOUT_S)
+        except queue.Full:
+            log.warning("the health engine's queue is still full at shutdown")
+        self._sender.join(STOP_TIMEOUT_S)
         self._process.join(STOP_TIMEOUT_S)
         if self._process.is_alive():
             self._process.terminate()
             self._process.join(STOP_TIMEOUT_S)
         self._reader.join(STOP_TIMEOUT_S)
-        for q in (self._jobs, self._results):
-            q.close()
-            q.join_thread()
+        self._jobs.close()
+        self._results.close()
 
     # -- from the request handlers (never block) -----------------------------------
 
@@ -194,7 +202,7 @@ class HealthWorker:
 
     def _put(self, job: tuple[Any, ...]) -> None:
         try:
-            self._jobs.put_nowait(job)
+            self._outbox.put_nowait(job)
         except queue.Full:
             self.dropped += 1
             if self.dropped == 1 or self.dropped % 1000 == 0:
@@ -232,12 +240,24 @@ class HealthWorker:
 
     # -- back from the engine ----------------------------------------------------------
 
-    def _read(self) -> None:
-        while not self._stopping.is_set() or not self._results.empty():
+    def _send(self) -> None:
+        while True:
+            job = self._outbox.get()
             try:
-                events = self._results.get(timeout=0.2)
-            except queue.Empty:
-                continue
+                self._jobs.send(job)
+            except (OSError, ValueError):
+                return
+            if job[0] == "stop":
+                return
+
+    def _read(self) -> None:
+        while True:
+            try:
+                if not self._results.poll(0.2):
+                    if self._stopping.is_set() and not self._process.is_alive():
+                        return
+                    continue
+                events = self._results.recv()
             except (EOFError, OSError):
                 return
             for run_id, event in events:

@@ -10,6 +10,7 @@ import uvicorn
 from lowtide.config import Settings
 from lowtide.errors import ConfigError
 from lowtide.server.app import create_app
+from lowtide.server.health_worker import HealthWorker
 from lowtide.store import Store
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,9 @@ def serve(settings: Settings, store: Store) -> None:
     sock = bind(settings.host, settings.port)
     try:
         prepare_store(settings, store)
-        app = create_app(settings, store, import_spool=settings.is_embedded)
+        app = create_app(
+            settings, store, import_spool=settings.is_embedded, health=HealthWorker(store)
+        )
         log.info("lowtide store: %s", _safe_url(settings.database_url))
         config = uvicorn.Config(
             app, loop="uvloop", http="httptools", log_level="info", access_log=False

@@ -291,7 +291,8 @@ class RunHealth:
         return ""
 
     def finish(self, status: str, now: float, message: str = "") -> None:
-        for rule in (RuleId.STALL,):
+        # What was open is history now: the run will not recover or worsen any more.
+        for rule in list(self.open):
             self.clear(rule, None, self.last_step, now, "the run has ended")
         if status == "finished":
             self.state = RunState.FINISHED

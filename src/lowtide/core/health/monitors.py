@@ -91,6 +91,8 @@ class LossMonitor(Monitor):
         if not lv.ready:
             return
         self._check_divergence(step, wall_time, judge)
+        if self._divergence.active:
+            return  # a diverging loss explains every other symptom
         self._check_spike(step, wall_time, value, before, judge)
         if self.kind is SeriesKind.TRAIN_LOSS or judge.train is self:
             self._check_no_learning(step, wall_time, judge)
@@ -172,9 +174,12 @@ class LossMonitor(Monitor):
         if lv.n - self._learning_from < r.NO_LEARNING_MIN_POINTS:
             return
         improvement = lv.initial - lv.best
-        needed = max(
-            r.NO_LEARNING_MIN_IMPROVEMENT * abs(lv.initial),
-            r.NO_LEARNING_MIN_Z * lv.noise * LEVEL_NOISE_SHARE,
+        needed = min(
+            max(
+                r.NO_LEARNING_MIN_IMPROVEMENT * abs(lv.initial),
+                r.NO_LEARNING_MIN_Z * lv.noise * LEVEL_NOISE_SHARE,
+            ),
+            r.NO_LEARNING_ENOUGH * abs(lv.initial),
         )
         verdict = self._no_learning.update(improvement < needed, step, wall_time)
         if verdict == "fire":

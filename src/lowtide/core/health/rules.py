@@ -93,6 +93,8 @@ NO_LEARNING_MIN_POINTS = 150
 NO_LEARNING_MIN_IMPROVEMENT = 0.03
 #: ... or by this many noise units, whichever is larger.
 NO_LEARNING_MIN_Z = 3.0
+#: An improvement of this share of the start is learning, however noisy the loss.
+NO_LEARNING_ENOUGH = 0.2
 #: Consecutive points at a learning rate of exactly 0 (or a zero gradient) that prove it.
 NO_LEARNING_ZERO_POINTS = 10
 
