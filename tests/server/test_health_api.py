@@ -43,7 +43,7 @@ def test_nan_loss_opens_a_page_incident(health_server: LiveServer, tmp_path: Pat
     assert page["severity"] == "page"
     assert page["opened_step"] == 40
     assert page["run_name"] == "nan-at-40"
-    assert page["open"] is True
+    assert page["resolution"] == "the run has ended"
     done = wait_for(lambda: [i for i in incidents(health_server.url) if i["rule"] == "done"])
     assert done[0]["severity"] == "info"
     events = httpx.get(f"{health_server.url}/api/v1/runs/{run.id}/events").json()["events"]
