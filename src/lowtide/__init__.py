@@ -24,10 +24,17 @@ def init(
     name: str | None = None,
     config: _Mapping[str, _Any] | None = None,
     tags: list[str] | tuple[str, ...] = (),
+    planned_steps: int | None = None,
     **kwargs: _Any,
 ) -> Run:
-    """Start a run and make it current; use it as a context manager or call `finish()`."""
-    return _run.start_run(project=project, name=name, config=config, tags=tags, **kwargs)
+    """Start a run and make it current; use it as a context manager or call `finish()`.
+
+    `planned_steps` is the number of steps the run will take, for its ETA and to
+    tell a finished run from a stalled one.
+    """
+    return _run.start_run(
+        project=project, name=name, config=config, tags=tags, planned_steps=planned_steps, **kwargs
+    )
 
 
 def log(metrics: _Mapping[str, _Any], step: int | None = None) -> None:

@@ -265,3 +265,17 @@ def test_unmigrated_database_is_refused(sqlite_url: str) -> None:
 def test_bad_url_is_a_store_error() -> None:
     with pytest.raises(StoreError, match="not a database URL"):
         open_store("not a url")
+
+
+def test_planned_steps_and_kinds_make_the_health_settings(store: Store) -> None:
+    run = store.create_run(RunSpec(project="p", config={"max_steps": 10}, planned_steps=500))
+    settings = store.health_settings(run.uid)
+    assert settings.planned_steps == 500
+    assert settings.config == {"max_steps": 10}
+    store.set_project_kinds("p", {"score": "higher_better", "obj": "val_loss"})
+    store.set_health_settings(run.uid, kinds={"obj": "train_loss"}, planned_steps=800)
+    settings = store.health_settings(run.uid)
+    assert settings.kinds == {"score": "higher_better", "obj": "train_loss"}
+    assert settings.planned_steps == 800
+    with pytest.raises(ValidationError):
+        store.set_health_settings(run.uid, planned_steps=0)

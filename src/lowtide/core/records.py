@@ -41,6 +41,7 @@ class RunSpec:
     config: dict[str, Any] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
     started_at: float | None = None
+    planned_steps: int | None = None
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ class Run:
         config: Mapping[str, Any] | None = None,
         tags: list[str] | tuple[str, ...] = (),
         run_id: str | None = None,
+        planned_steps: int | None = None,
         settings: ClientSettings | None = None,
         transport: Transport | None = None,
         clock: Callable[[], float] = time.time,
@@ -81,6 +82,8 @@ class Run:
         }
         if name:
             body["name"] = name
+        if planned_steps:
+            body["planned_steps"] = int(planned_steps)
         self._sender.enqueue({"op": "create_run", "run_id": self.id, "body": body})
         self._sender.start()
 

@@ -75,6 +75,9 @@ class RunCreate(BaseModel):
     config: dict[str, Any] = Field(default_factory=dict)
     tags: list[Annotated[str, Field(max_length=100)]] = Field(default_factory=list)
     started_at: float | None = None
+    planned_steps: int | None = Field(
+        default=None, gt=0, description="Steps the run is planned to take (for its ETA)."
+    )
 
 
 class RunFinish(BaseModel):
@@ -108,6 +111,7 @@ def build_router(settings: Settings, store: Store, health: HealthWorker | None =
             config=body.config,
             tags=tuple(body.tags),
             started_at=body.started_at,
+            planned_steps=body.planned_steps,
         )
         record = await run_in_threadpool(store.create_run, spec)
         return JSONBody(record.to_json(), status_code=201)

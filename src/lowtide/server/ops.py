@@ -45,6 +45,7 @@ def _apply(store: Store, settings: Settings, op: Any) -> None:
                 config=spec.config,
                 tags=tuple(spec.tags),
                 started_at=spec.started_at,
+                planned_steps=spec.planned_steps,
             )
         )
     elif kind == "log":

@@ -212,6 +212,8 @@ class Store:
                     started_at=started,
                     ended_at=None,
                     last_seen_at=max(started, now),
+                    planned_steps=spec.planned_steps,
+                    kinds=None,
                 )
             )
             row = self._run_row(conn, uid)
