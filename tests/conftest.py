@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
 
 from lowtide.config import Settings
+from lowtide.notify import RetryPolicy
 from lowtide.server import create_app
 from lowtide.server.health_worker import HealthWorker
+from lowtide.server.notifier import Notifier
 from lowtide.store import Store, open_store
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -122,14 +127,18 @@ def settings(tmp_path: Path) -> Settings:
 
 
 def start_server(
-    settings: Settings, store: Store, port: int = 0, health: HealthWorker | None = None
+    settings: Settings,
+    store: Store,
+    port: int = 0,
+    health: HealthWorker | None = None,
+    notifier: Notifier | None = None,
 ) -> tuple[uvicorn.Server, threading.Thread, str]:
     """Serve the app on 127.0.0.1 in a thread; `port=0` picks a free one."""
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port))
     port = sock.getsockname()[1]
-    app = create_app(settings, store, health=health)
+    app = create_app(settings, store, health=health, notifier=notifier)
     config = uvicorn.Config(app, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="uvicorn")
@@ -162,6 +171,62 @@ def health_server(settings: Settings) -> Iterator[LiveServer]:
     s = open_store(settings.database_url)
     s.upgrade()
     server, thread, url = start_server(settings, s, health=HealthWorker(s, tick_s=0.1))
+    try:
+        yield LiveServer(url=url, store=s, settings=settings)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+        s.close()
+
+
+@dataclass
+class Receiver:
+    """A webhook on loopback that keeps what it is sent; `fail` answers 500 instead."""
+
+    url: str
+    received: list[dict[str, Any]]
+    fail: bool = False
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """An HTTP server on 127.0.0.1 taking Apprise's `json://` posts, stopped after the test."""
+    state = Receiver(url="", received=[])
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            if state.fail:
+                self.send_response(500)
+                self.end_headers()
+                return
+            state.received.append({"at": time.time(), **json.loads(body)})
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, name="lowtide-test-receiver")
+    thread.start()
+    state.url = f"json://127.0.0.1:{server.server_address[1]}/hook"
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def notify_server(settings: Settings) -> Iterator[LiveServer]:
+    """Like `health_server`, with notifications sent (retries quick, for tests)."""
+    s = open_store(settings.database_url)
+    s.upgrade()
+    notifier = Notifier(s, retry=RetryPolicy(max_attempts=3, first_delay_s=0.05), reload_s=0.1)
+    health = HealthWorker(s, announce=notifier.announce, tick_s=0.1)
+    server, thread, url = start_server(settings, s, health=health, notifier=notifier)
     try:
         yield LiveServer(url=url, store=s, settings=settings)
     finally:

@@ -16,6 +16,7 @@ from lowtide.cli import app
 from lowtide.core.batch import Batch, SeriesPoints
 from lowtide.core.records import RunSpec, RunStatus
 from lowtide.store import open_store
+from tests.conftest import Receiver
 
 ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()
@@ -65,6 +66,13 @@ COMMANDS = [
     ["run"],
     ["db"],
     ["incident"],
+    ["notify"],
+    ["notify", "show"],
+    ["notify", "add"],
+    ["notify", "remove"],
+    ["notify", "set"],
+    ["notify", "test"],
+    ["notify", "log"],
 ]
 
 
@@ -80,7 +88,7 @@ def test_every_command_has_help(command: list[str]) -> None:
 def test_commands_are_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text()
     for command in COMMANDS:
-        if command not in (["run"], ["db"], ["incident"]):
+        if command not in (["run"], ["db"], ["incident"], ["notify"]):
             assert f"lowtide {' '.join(command)}" in readme
 
 
@@ -200,3 +208,36 @@ def test_replay_prints_incidents_and_json(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b\n1,2\n")
     assert runner.invoke(app, ["replay", str(bad)]).exit_code == 1
+
+
+def test_notify_add_set_test_remove(home: Path, receiver: Receiver) -> None:
+    seeded(home)
+    assert "no notification channels" in runner.invoke(app, ["notify", "show"]).output
+    bad = runner.invoke(app, ["notify", "add", "nosuchservice://x"])
+    assert bad.exit_code == 1
+    assert "no scheme Apprise knows" in bad.output
+    added = runner.invoke(app, ["notify", "add", receiver.url])
+    assert added.exit_code == 0, added.output
+    assert runner.invoke(app, ["notify", "add", receiver.url]).exit_code == 0
+    quiet = runner.invoke(
+        app, ["notify", "set", "--quiet", "22:00-07:00", "--timezone", "Asia/Tokyo"]
+    )
+    assert quiet.exit_code == 0, quiet.output
+    wrong = runner.invoke(app, ["notify", "set", "--timezone", "Mars/Olympus"])
+    assert wrong.exit_code == 1
+    assert "unknown time zone" in wrong.output
+    shown = runner.invoke(app, ["notify", "show"]).output
+    assert shown.count("json://127.0.0.1") == 1
+    assert "quiet hours 22:00-07:00" in shown
+    assert "Asia/Tokyo" in shown
+    sent = runner.invoke(app, ["notify", "test"])
+    assert sent.exit_code == 0, sent.output
+    assert [m["title"] for m in receiver.received] == ["lowtide test message"]
+    receiver.fail = True
+    failed = runner.invoke(app, ["notify", "test"])
+    assert failed.exit_code == 1
+    assert "failed" in failed.output
+    assert runner.invoke(app, ["notify", "remove", "2"]).exit_code == 1
+    assert runner.invoke(app, ["notify", "remove", "1"]).exit_code == 0
+    assert runner.invoke(app, ["notify", "test"]).exit_code == 1
+    assert "nothing sent yet" in runner.invoke(app, ["notify", "log"]).output

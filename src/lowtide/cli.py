@@ -41,6 +41,11 @@ app.add_typer(run_app, name="run")
 incident_app = typer.Typer(help="Act on one incident.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(incident_app, name="incident")
+notify_app = typer.Typer(
+    help="Where and when lowtide calls you: channels (Apprise URLs), quiet hours, digest.",
+    no_args_is_help=True,
+)
+app.add_typer(notify_app, name="notify")
 
 
 def clean_errors(fn: F) -> F:
@@ -306,6 +311,178 @@ def unmute(
     with _OpenStore() as store:
         store.delete_mute(mute_id)
     console.print(f"mute {mute_id} removed", highlight=False)
+
+
+_PROJECT_OPTION = typer.Option(help="A project's own settings instead of yours.")
+
+
+@notify_app.command("show")
+@clean_errors
+def notify_show() -> None:
+    """Your notification settings and each project's own (secrets masked)."""
+    from lowtide.notify import mask_url
+
+    with _OpenStore() as store:
+        stored = store.notify_settings()
+    if not stored:
+        console.print("no notification channels; add one with `lowtide notify add URL`")
+        return
+    for scope, raw in sorted(stored.items()):
+        console.print(f"[bold]{'you' if not scope else 'project ' + scope}[/bold]")
+        for n, url in enumerate(raw.get("channels", []), 1):
+            console.print(f"  {n}. {mask_url(url)}", highlight=False)
+        quiet = raw.get("quiet_hours") or "none"
+        console.print(
+            f"  time zone {raw.get('timezone')}, quiet hours {quiet}, "
+            f"digest at {raw.get('digest_at')}, at most {raw.get('per_hour'):g} an hour, "
+            f"warnings {'at once' if raw.get('notify_warnings') else 'in the digest'}",
+            highlight=False,
+        )
+
+
+@notify_app.command("add")
+@clean_errors
+def notify_add(
+    url: Annotated[str, typer.Argument(help="An Apprise URL: slack://..., ntfy://topic, ...")],
+    project: Annotated[str | None, _PROJECT_OPTION] = None,
+) -> None:
+    """Add a channel (see https://appriseit.com/services/ for the URL of each service)."""
+    from lowtide.notify import AppriseChannel
+
+    channel = AppriseChannel(url)
+    _edit_notify(
+        project,
+        lambda raw: {**raw, "channels": list(dict.fromkeys([*raw["channels"], url]))},
+    )
+    console.print(f"added {channel.name}", highlight=False)
+
+
+@notify_app.command("remove")
+@clean_errors
+def notify_remove(
+    channel: Annotated[
+        str, typer.Argument(help="Its number in `lowtide notify show`, or its URL.")
+    ],
+    project: Annotated[str | None, _PROJECT_OPTION] = None,
+) -> None:
+    """Remove a channel."""
+
+    def drop(raw: dict[str, Any]) -> dict[str, Any]:
+        urls = list(raw["channels"])
+        if channel.isdigit() and 1 <= int(channel) <= len(urls):
+            del urls[int(channel) - 1]
+        elif channel in urls:
+            urls.remove(channel)
+        else:
+            raise LowtideError(f"no channel {channel!r}; see `lowtide notify show`")
+        return {**raw, "channels": urls}
+
+    _edit_notify(project, drop)
+    console.print("removed")
+
+
+@notify_app.command("set")
+@clean_errors
+def notify_set(
+    project: Annotated[str | None, _PROJECT_OPTION] = None,
+    timezone: Annotated[str | None, typer.Option(help="IANA name, e.g. Europe/Paris.")] = None,
+    quiet: Annotated[
+        str | None, typer.Option(help="Quiet hours, e.g. 22:00-07:00; 'off' for none.")
+    ] = None,
+    pages_in_quiet: Annotated[
+        bool | None, typer.Option(help="Pages go out during quiet hours too.")
+    ] = None,
+    digest_at: Annotated[str | None, typer.Option(help="Local time of the daily digest.")] = None,
+    warnings: Annotated[
+        bool | None, typer.Option(help="Send warnings at once, not only in the digest.")
+    ] = None,
+    per_hour: Annotated[float | None, typer.Option(help="Messages per hour per channel.")] = None,
+    burst: Annotated[int | None, typer.Option(help="Messages at once before the rate.")] = None,
+    base_url: Annotated[
+        str | None, typer.Option(help="The dashboard's address, for links.")
+    ] = None,
+) -> None:
+    """Change when and how often you are notified."""
+    changes = {
+        "timezone": timezone,
+        "quiet_hours": quiet,
+        "pages_override_quiet": pages_in_quiet,
+        "digest_at": digest_at,
+        "notify_warnings": warnings,
+        "per_hour": per_hour,
+        "burst": burst,
+        "base_url": base_url,
+    }
+    changes = {k: v for k, v in changes.items() if v is not None}
+    if changes.get("quiet_hours") == "off":
+        changes["quiet_hours"] = None
+    if not changes:
+        raise LowtideError("nothing to change; see `lowtide notify set --help`")
+    _edit_notify(project, lambda raw: {**raw, **changes})
+    console.print("saved")
+
+
+@notify_app.command("test")
+@clean_errors
+def notify_test(project: Annotated[str | None, _PROJECT_OPTION] = None) -> None:
+    """Send a test message through each channel now, and say how each went."""
+    from lowtide.notify import AppriseChannel
+    from lowtide.notify.config import config_from_json
+
+    with _OpenStore() as store:
+        raw = store.notify_settings().get(project or "")
+    config = config_from_json(raw) if raw else None
+    if config is None or not config.channels:
+        raise LowtideError("no channels to test; add one with `lowtide notify add URL`")
+    failed = 0
+    for url in config.channels:
+        channel = AppriseChannel(url, config.channel_timeout_s)
+        try:
+            channel.send("lowtide test message", "Notifications from lowtide reach you here.")
+            console.print(f"[green]sent[/green] {channel.name}", highlight=False)
+        except LowtideError as exc:
+            failed += 1
+            err_console.print(f"[red]failed[/red] {exc}", highlight=False)
+    if failed:
+        raise typer.Exit(1)
+
+
+@notify_app.command("log")
+@clean_errors
+def notify_log(
+    limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 30,
+) -> None:
+    """What became of recent messages: sent, retrying, failed or dropped."""
+    with _OpenStore() as store:
+        found = store.list_deliveries(limit=limit)
+    if not found:
+        console.print("nothing sent yet")
+        return
+    now = time.time()
+    table = Table(box=None, header_style="bold")
+    for column in ("when", "status", "channel", "title", "error"):
+        table.add_column(column, overflow="fold")
+    colours = {"sent": "green", "retrying": "yellow", "failed": "red", "dropped": "red"}
+    for d in found:
+        table.add_row(
+            _ago(now - d.at),
+            f"[{colours.get(d.status, 'white')}]{d.status}[/]",
+            d.channel,
+            d.title,
+            d.error or "",
+        )
+    console.print(table)
+
+
+def _edit_notify(project: str | None, change: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+    """Apply `change` to a scope's stored settings, checked before they are saved."""
+    from lowtide.notify import NotifyConfig
+    from lowtide.notify.config import config_from_json, config_to_json
+
+    scope = project or ""
+    with _OpenStore() as store:
+        raw = store.notify_settings().get(scope) or config_to_json(NotifyConfig())
+        store.set_notify_settings(scope, config_to_json(config_from_json(change(raw))))
 
 
 @db_app.command("upgrade")

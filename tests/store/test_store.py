@@ -279,3 +279,35 @@ def test_planned_steps_and_kinds_make_the_health_settings(store: Store) -> None:
     assert settings.planned_steps == 800
     with pytest.raises(ValidationError):
         store.set_health_settings(run.uid, planned_steps=0)
+
+
+def test_migrations_build_the_schema_the_code_uses(store: Store) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from lowtide.store.schema import metadata
+
+    with store._writer.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diff == []
+
+
+def test_notify_settings_and_deliveries(store: Store) -> None:
+    assert store.notify_settings() == {}
+    before = store.notify_settings_version()
+    store.set_notify_settings("", {"channels": ["json://a"]}, now=1.0)
+    store.set_notify_settings("nlp", {"channels": ["json://b"]}, now=2.0)
+    store.set_notify_settings("", {"channels": ["json://c"]}, now=3.0)
+    assert store.notify_settings() == {
+        "": {"channels": ["json://c"]},
+        "nlp": {"channels": ["json://b"]},
+    }
+    assert store.notify_settings_version() != before
+    store.set_notify_settings("nlp", None)
+    assert list(store.notify_settings()) == [""]
+    for n in range(3):
+        store.record_delivery(
+            scope="", channel="json://c", title=f"m{n}", status="sent", attempts=1, error=None, at=n
+        )
+    assert [d.title for d in store.list_deliveries(limit=2)] == ["m2", "m1"]
+    assert store.list_deliveries(scope="nlp") == []

@@ -209,6 +209,32 @@ class HealthSettings:
     config: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class DeliveryRecord:
+    """What became of one message on one channel (the channel's secrets masked)."""
+
+    id: int
+    at: float
+    scope: str
+    channel: str
+    title: str
+    status: str
+    attempts: int
+    error: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "at": self.at,
+            "scope": self.scope,
+            "channel": self.channel,
+            "title": self.title,
+            "status": self.status,
+            "attempts": self.attempts,
+            "error": self.error,
+        }
+
+
 def json_float(x: float) -> float | str:
     """A float for JSON: non-finite values become "NaN", "Infinity" or "-Infinity"."""
     if math.isfinite(x):

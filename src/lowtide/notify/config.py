@@ -6,12 +6,13 @@ Built by the caller per user or project; nothing here reads the environment.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import time
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from lowtide.errors import ConfigError
+from lowtide.errors import ConfigError, ValidationError
 
 #: Messages each channel may send per hour before they are held back and merged:
 #: an engineer reads a handful an hour; chat services throttle far above this.
@@ -111,3 +112,72 @@ class NotifyConfig:
                 f"unknown time zone {self.timezone!r}; use an IANA name such as "
                 "'Europe/Paris' or 'America/New_York'"
             ) from exc
+
+
+def parse_clock(text: str, field: str) -> time:
+    """`HH:MM` as a time of day."""
+    try:
+        hours, minutes = text.strip().split(":")
+        return time(int(hours), int(minutes))
+    except ValueError:
+        raise ValidationError(f"{text!r} is not a time of day; write HH:MM", field=field) from None
+
+
+def parse_quiet_hours(text: str) -> QuietHours:
+    """`22:00-07:00` as quiet hours."""
+    start, sep, end = text.partition("-")
+    if not sep:
+        raise ValidationError(
+            f"{text!r} are not quiet hours; write START-END, such as 22:00-07:00",
+            field="quiet_hours",
+        )
+    try:
+        return QuietHours(parse_clock(start, "quiet_hours"), parse_clock(end, "quiet_hours"))
+    except ConfigError as exc:
+        raise ValidationError(str(exc), field="quiet_hours") from None
+
+
+def config_to_json(config: NotifyConfig) -> dict[str, Any]:
+    """The stored form of a config (mutes live in the store's own table)."""
+    quiet = config.quiet_hours
+    return {
+        "channels": list(config.channels),
+        "timezone": config.timezone,
+        "quiet_hours": f"{quiet.start:%H:%M}-{quiet.end:%H:%M}" if quiet else None,
+        "pages_override_quiet": config.pages_override_quiet,
+        "digest_at": f"{config.digest_at:%H:%M}",
+        "per_hour": config.rate_limit.per_hour,
+        "burst": config.rate_limit.burst,
+        "notify_warnings": config.notify_warnings,
+        "base_url": config.base_url,
+    }
+
+
+def config_from_json(data: Mapping[str, Any]) -> NotifyConfig:
+    """A config from its stored form; unknown or bad fields raise ValidationError naming them."""
+    unknown = set(data) - set(config_to_json(NotifyConfig()))
+    if unknown:
+        raise ValidationError(f"unknown setting {sorted(unknown)[0]!r}", field=sorted(unknown)[0])
+    channels = data.get("channels", [])
+    if not isinstance(channels, list) or not all(isinstance(c, str) for c in channels):
+        raise ValidationError("channels must be a list of Apprise URLs", field="channels")
+    quiet = data.get("quiet_hours")
+    try:
+        rate = RateLimit(
+            float(data.get("per_hour", DEFAULT_PER_HOUR)), int(data.get("burst", DEFAULT_BURST))
+        )
+    except (ConfigError, TypeError, ValueError) as exc:
+        raise ValidationError(f"bad rate limit: {exc}", field="per_hour") from None
+    try:
+        return NotifyConfig(
+            channels=tuple(channels),
+            timezone=str(data.get("timezone", "UTC")),
+            quiet_hours=parse_quiet_hours(quiet) if quiet else None,
+            pages_override_quiet=bool(data.get("pages_override_quiet", True)),
+            digest_at=parse_clock(str(data.get("digest_at", "09:00")), "digest_at"),
+            rate_limit=rate,
+            notify_warnings=bool(data.get("notify_warnings", False)),
+            base_url=data.get("base_url") or None,
+        )
+    except ConfigError as exc:
+        raise ValidationError(str(exc), field="timezone") from None

@@ -12,8 +12,10 @@ from lowtide import __version__
 from lowtide.config import Settings
 from lowtide.server.api import build_router
 from lowtide.server.api_health import build_health_router
+from lowtide.server.api_notify import build_notify_router
 from lowtide.server.errors import install_error_handlers
 from lowtide.server.health_worker import HealthWorker
+from lowtide.server.notifier import Notifier
 from lowtide.server.spool_import import SpoolImporter
 from lowtide.store import Store
 
@@ -24,17 +26,21 @@ def create_app(
     *,
     import_spool: bool = False,
     health: HealthWorker | None = None,
+    notifier: Notifier | None = None,
 ) -> FastAPI:
     """The lowtide server for one store.
 
     With `import_spool`, a background thread takes in what SDK processes left
     in the local spool folder while the server was down. With `health`, every
     batch is judged by the health engine (started and stopped with the app).
+    With `notifier`, what the engine finds reaches the configured channels.
     """
     importer = SpoolImporter(settings.spool_dir, store, settings) if import_spool else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if notifier is not None:
+            notifier.start()
         if health is not None:
             health.start()
         if importer is not None:
@@ -46,6 +52,8 @@ def create_app(
                 importer.stop()
             if health is not None:
                 health.stop()
+            if notifier is not None:
+                notifier.stop()
 
     app = FastAPI(
         title="lowtide",
@@ -56,6 +64,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(build_router(settings, store, health))
     app.include_router(build_health_router(store, health))
+    app.include_router(build_notify_router(store, notifier))
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:

@@ -11,6 +11,7 @@ from lowtide.config import Settings
 from lowtide.errors import ConfigError
 from lowtide.server.app import create_app
 from lowtide.server.health_worker import HealthWorker
+from lowtide.server.notifier import Notifier
 from lowtide.store import Store
 
 log = logging.getLogger(__name__)
@@ -29,8 +30,13 @@ def serve(settings: Settings, store: Store) -> None:
     sock = bind(settings.host, settings.port)
     try:
         prepare_store(settings, store)
+        notifier = Notifier(store)
         app = create_app(
-            settings, store, import_spool=settings.is_embedded, health=HealthWorker(store)
+            settings,
+            store,
+            import_spool=settings.is_embedded,
+            health=HealthWorker(store, announce=notifier.announce),
+            notifier=notifier,
         )
         log.info("lowtide store: %s", _safe_url(settings.database_url))
         config = uvicorn.Config(

@@ -164,3 +164,28 @@ mutes = Table(
     Column("until", Float, nullable=True),
     Column("created_at", Float, nullable=False),
 )
+
+# Where and when to notify: one row for the user (scope "") and one per project that
+# has its own; `config` is the notifier's JSON form of it.
+notify_settings = Table(
+    "notify_settings",
+    metadata,
+    Column("scope", String(NAME_LENGTH), primary_key=True),
+    Column("config", JSON, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+# What became of each message on each channel: sent, retried, failed or dropped.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("at", Float, nullable=False),
+    Column("scope", String(NAME_LENGTH), nullable=False),
+    Column("channel", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("status", String(STATUS_LENGTH), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("error", Text, nullable=True),
+    Index(None, "at"),
+)

@@ -40,6 +40,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from lowtide.core.batch import Batch, SeriesPoints
 from lowtide.core.health import IncidentEvent
 from lowtide.core.records import (
+    DeliveryRecord,
     HealthSettings,
     IncidentRecord,
     KeySummary,
@@ -51,7 +52,7 @@ from lowtide.core.records import (
     Series,
 )
 from lowtide.errors import ConflictError, NotFoundError, StoreError, ValidationError
-from lowtide.store import health, schema
+from lowtide.store import health, notify, schema
 from lowtide.store.schema import (
     batches,
     incidents,
@@ -590,6 +591,55 @@ class Store:
         with self._write() as conn:
             if conn.execute(delete(mutes).where(mutes.c.id == mute_id)).rowcount == 0:
                 raise NotFoundError(f"no mute with id {mute_id}")
+
+    # -- notifications ---------------------------------------------------------
+
+    def notify_settings(self) -> dict[str, dict[str, Any]]:
+        """Notification settings by scope: "" for the user, else a project's name."""
+        with self._read() as conn:
+            return notify.read_settings(conn)
+
+    def notify_settings_version(self) -> tuple[int, float]:
+        """A value that changes whenever notification settings change."""
+        with self._read() as conn:
+            return notify.settings_version(conn)
+
+    def set_notify_settings(
+        self, scope: str, config: dict[str, Any] | None, now: float | None = None
+    ) -> None:
+        """Store a scope's notification settings; `None` removes them."""
+        now = time.time() if now is None else now
+        with self._write() as conn:
+            notify.write_settings(conn, scope, config, now)
+
+    def record_delivery(
+        self,
+        *,
+        scope: str,
+        channel: str,
+        title: str,
+        status: str,
+        attempts: int,
+        error: str | None,
+        at: float,
+    ) -> None:
+        """Keep what became of one message on one channel."""
+        values = {
+            "scope": scope,
+            "channel": channel,
+            "title": title,
+            "status": status,
+            "attempts": attempts,
+            "error": error,
+            "at": at,
+        }
+        with self._write() as conn:
+            notify.add_delivery(conn, values)
+
+    def list_deliveries(self, scope: str | None = None, limit: int = 100) -> list[DeliveryRecord]:
+        """Deliveries, newest first."""
+        with self._read() as conn:
+            return notify.list_deliveries(conn, scope, limit)
 
     # -- internals -------------------------------------------------------------
 

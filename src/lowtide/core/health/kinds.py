@@ -10,6 +10,7 @@ or project can override the guess per key.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 
 
@@ -84,3 +85,36 @@ def infer_kind(name: str) -> SeriesKind:
 def parse_kind(value: str) -> SeriesKind:
     """A kind from an override (`"val_loss"`, `"higher_better"`, ...); ValueError if unknown."""
     return SeriesKind(value.strip().lower())
+
+
+#: Which kind of series speaks for a run, best first; held-out series go before all
+#: training ones.
+_HEADLINE_ORDER = (
+    SeriesKind.HIGHER_BETTER,
+    SeriesKind.VAL_LOSS,
+    SeriesKind.LOWER_BETTER,
+    SeriesKind.TRAIN_LOSS,
+)
+
+
+def headline_metric(
+    names: Iterable[str], overrides: Mapping[str, SeriesKind] | None = None
+) -> tuple[str, bool] | None:
+    """The series that speaks for a run and whether higher is better; None if none fits.
+
+    A held-out series (`val/acc`, `eval_loss`) goes before a training one of the
+    same kind, so the best value reported is one that generalises.
+    """
+    overrides = overrides or {}
+    ranked: list[tuple[int, int, str]] = []
+    for name in names:
+        kind = overrides.get(name) or infer_kind(name)
+        if kind not in _HEADLINE_ORDER:
+            continue
+        held_out = bool(set(_TOKEN.findall(name.lower())) & _VAL_WORDS)
+        ranked.append((0 if held_out else 1, _HEADLINE_ORDER.index(kind), name))
+    if not ranked:
+        return None
+    _, _, best = min(ranked)
+    kind = overrides.get(best) or infer_kind(best)
+    return best, kind is SeriesKind.HIGHER_BETTER
