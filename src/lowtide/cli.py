@@ -147,6 +147,7 @@ def show_run(
 ) -> None:
     """A run's summary, last values and a sparkline per key."""
     from lowtide.core.downsample import downsample
+    from lowtide.server.outlook import run_outlook
 
     with _OpenStore() as store:
         record = store.find_run(run)
@@ -156,6 +157,7 @@ def show_run(
             series = store.read_series(record.uid, k.key)
             idx = downsample(series.steps, series.values, SPARKLINE_POINTS, "lttb")
             lines.append((k, sparkline(series.values[idx])))
+        outlook = run_outlook(store, record.uid) if keys else None
     now = time.time()
     end = record.ended_at if record.ended_at is not None else now
     console.print(f"[bold]{record.name}[/bold]  ({record.uid})", highlight=False)
@@ -177,6 +179,32 @@ def show_run(
     for k, line in lines:
         table.add_row(k.key, str(k.n_points), str(k.last_step), _value(k.last_value), line)
     console.print(table)
+    if outlook is not None:
+        for line in _outlook_lines(outlook):
+            console.print(line, highlight=False)
+
+
+def _outlook_lines(outlook: Any) -> list[str]:
+    """The ETA and the projected end, as `run show` prints them."""
+    lines = []
+    if outlook.planned_steps is not None:
+        where = f"step {outlook.last_step} of {outlook.planned_steps}"
+        if outlook.eta_s is not None:
+            lines.append(f"ETA {_duration(outlook.eta_s)} ({where})")
+        else:
+            lines.append(where)
+    p = outlook.projection
+    if p is not None:
+        text = (
+            f"{outlook.metric} heading for {_value(float(p['value']))} "
+            f"(likely {_value(float(p['low']))} to {_value(float(p['high']))}) by step {p['step']}"
+        )
+        if outlook.target is not None:
+            best = f"{_value(outlook.target.best)} of {outlook.target.run_name}"
+            verdict = "[yellow]will not beat[/]" if outlook.will_not_beat else "may beat"
+            text += f"; {verdict} the project's best, {best}"
+        lines.append(text)
+    return lines
 
 
 @app.command()

@@ -289,7 +289,10 @@ def test_stall_warns_within_three_intervals_then_pages_then_resolves() -> None:
     stall = feed.opened()["stall"].incident
     assert stall.severity.value == "warn"
     assert feed.health.state is RunState.STALLED
-    feed.tick(last + 400)
+    # The process still beats: it hangs, so the stall wakes someone.
+    for t in range(int(last) + 10, int(last) + 400, 30):
+        feed.engine.heartbeat("r", float(t))
+        feed.tick(float(t))
     assert stall.severity.value == "page"
     feed.rows([(137, {"loss": 0.2})])
     assert any(e.action is Action.RESOLVED for e in feed.events)
@@ -345,3 +348,48 @@ def test_one_open_incident_per_rule_is_updated_not_repeated() -> None:
     opened = [e for e in feed.events if e.action is Action.OPENED]
     assert [e.incident.rule.value for e in opened].count("divergence") == 1
     assert feed.opened()["divergence"].incident.count > 1
+
+
+def test_guessed_end_waits_like_a_page_would_and_reopens_on_new_points() -> None:
+    # Stops at step 999, a round budget, with nothing planned: it may be a long pause.
+    feed = Feed().rows(series_rows("loss", decaying(1000)))
+    limit = feed.health.cadence.silence_limit()
+    feed.tick(999 + limit + 1)
+    assert "done" not in feed.opened()
+    assert "stall" not in feed.opened()
+    feed.tick(999 + feed.health.cadence.page_limit() + 1)
+    done = feed.opened()["done"]
+    assert "round budget" in done.message
+    assert feed.health.state is RunState.FINISHED
+    feed.events.clear()
+    feed.rows([(1000 + i, {"loss": 0.1}) for i in range(5)])
+    [resolved] = [e for e in feed.events if e.action is Action.RESOLVED]
+    assert resolved.incident.rule.value == "done"
+    assert resolved.incident.evidence["reopened"] is True
+    assert feed.health.state is RunState.RUNNING
+
+
+def test_reaching_the_planned_steps_is_done_as_soon_as_it_is_quiet() -> None:
+    feed = Feed()
+    feed.health.configure({}, 300, None)
+    feed.rows(series_rows("loss", decaying(300)))
+    feed.tick(299 + feed.health.cadence.silence_limit() + 1)
+    assert "planned 300 steps" in feed.opened()["done"].message
+
+
+def test_a_declared_end_is_not_reopened() -> None:
+    feed = Feed().rows(series_rows("loss", decaying(100)))
+    feed.engine.finish("r", "finished")
+    feed.events.clear()
+    feed.rows([(100, {"loss": 0.5})])
+    assert not [e for e in feed.events if e.incident.rule.value == "done"]
+    assert feed.health.state is RunState.FINISHED
+
+
+def test_stall_without_heartbeats_stays_a_warning() -> None:
+    # A log file that stops growing: the run may have ended or hung, nobody can tell.
+    feed = Feed(gap=2.0).rows(series_rows("loss", decaying(137)))
+    feed.tick(136 * 2.0 + 3600)
+    stall = feed.opened()["stall"].incident
+    assert stall.severity.value == "warn"
+    assert "crashed" not in feed.opened()

@@ -132,3 +132,68 @@ def test_failed_run_pages_as_crashed(health_server: LiveServer, status: str) -> 
     assert incident["severity"] == "page"
     assert "OOM" in incident["message"]
     client.close()
+
+
+def batch(steps: list[int], **series: list[float]) -> dict[str, Any]:
+    now = time.time()
+    times = [now - 0.001 * (steps[-1] - s) for s in steps]
+    return {
+        "metrics": {
+            k: {"steps": steps, "values": v, "wall_times": times} for k, v in series.items()
+        }
+    }
+
+
+def test_a_run_heading_short_of_the_project_best_is_told(health_server: LiveServer) -> None:
+    with httpx.Client(base_url=f"{health_server.url}/api/v1") as client:
+        heading_short(client, health_server.url)
+
+
+def heading_short(client: httpx.Client, url: str) -> None:
+    steps = list(range(0, 1000, 5))
+    best = client.post("/runs", json={"project": "race", "name": "baseline"}).json()["id"]
+    good = [0.3 + 2.0 * (s + 10) ** -0.5 for s in steps]
+    client.post(f"/runs/{best}/batches", json=batch(steps, val_loss=good))
+    client.post(f"/runs/{best}/finish", json={"status": "finished"})
+    run_id = client.post(
+        "/runs", json={"project": "race", "name": "worse", "config": {"max_steps": 1000}}
+    ).json()["id"]
+    half = steps[:120]
+    worse = [0.7 + 2.0 * (s + 10) ** -0.5 for s in half]
+    client.post(f"/runs/{run_id}/batches", json=batch(half, val_loss=worse))
+    found = wait_for(
+        lambda: [i for i in incidents(url, run=run_id) if i["rule"] == "will_not_beat"]
+    )
+    assert found[0]["severity"] == "info"
+    assert "baseline" in found[0]["message"]
+    outlook = client.get(f"/runs/{run_id}/outlook").json()
+    assert outlook["planned_steps"] == 1000
+    assert outlook["last_step"] == 595
+    assert outlook["will_not_beat"] is True
+    assert outlook["project_best"]["run"] == "baseline"
+    assert outlook["projection"]["value"] > 0.7
+    assert outlook["eta_s"] is not None
+    assert client.get("/runs/nope/outlook").status_code == 404
+
+
+def test_spooled_operations_are_judged_too(sqlite_store: Any, settings: Any) -> None:
+    from lowtide.server.health_worker import HealthWorker
+    from lowtide.server.ops import apply_op
+
+    worker = HealthWorker(sqlite_store, tick_s=0.1)
+    worker.start()
+    try:
+        run = {"op": "create_run", "body": {"project": "spooled", "id": "a" * 32}}
+        apply_op(sqlite_store, settings, run, worker)
+        body = batch([0, 1, 2], loss=[1.0, 0.9, "NaN"])
+        apply_op(sqlite_store, settings, {"op": "log", "run_id": "a" * 32, "body": body}, worker)
+        end = {"op": "finish", "run_id": "a" * 32, "body": {"status": "finished"}}
+        apply_op(sqlite_store, settings, end, worker)
+
+        def closed() -> list[str]:
+            found = sqlite_store.list_incidents(run="a" * 32)
+            return sorted(f"{i.rule}:{'open' if i.is_open else 'closed'}" for i in found)
+
+        assert wait_for(lambda: closed() == ["done:open", "nonfinite:closed"])
+    finally:
+        worker.stop()

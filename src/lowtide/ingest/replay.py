@@ -59,11 +59,14 @@ def find_runs(paths: list[Path]) -> Iterator[Path]:
                 yield from (c for c in sorted(child.iterdir()) if is_metric_csv(c))
 
 
-def replay_run(path: Path, observe_for: float = DEFAULT_OBSERVE_S) -> ReplayResult:
-    """Feed one run through a fresh engine and report its incidents."""
+def replay_run(
+    path: Path, observe_for: float = DEFAULT_OBSERVE_S, planned_steps: int | None = None
+) -> ReplayResult:
+    """Feed one run through a fresh engine and report its incidents (and its ETA at the
+    last point, when `planned_steps` is given)."""
     now = [0.0]
     engine = HealthEngine(clock=lambda: now[0])
-    health = engine.run(str(path))
+    health = engine.run(str(path), planned_steps=planned_steps)
     opened: dict[int, dict[str, Any]] = {}
     last_time = math.nan
     for row in read_rows(path):
@@ -73,6 +76,7 @@ def replay_run(path: Path, observe_for: float = DEFAULT_OBSERVE_S) -> ReplayResu
             health.observe(key, row.step, row.wall_time, value)
         _collect(health, opened)
         last_time = row.wall_time
+    eta_s = health.eta_s()
     if math.isfinite(last_time):
         end = last_time + observe_for
         _advance(health, opened, end)
@@ -82,7 +86,7 @@ def replay_run(path: Path, observe_for: float = DEFAULT_OBSERVE_S) -> ReplayResu
         run=str(path),
         incidents=list(opened.values()),
         state=health.state.value,
-        eta_s=None,
+        eta_s=eta_s,
         n_points=health.n_points,
     )
 

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from lowtide.core.health import RuleId
 from lowtide.core.health.kinds import SeriesKind
 from lowtide.server.health_worker import HealthWorker
+from lowtide.server.outlook import run_outlook
 from lowtide.server.responses import JSONBody
 from lowtide.store import Store
 
@@ -96,6 +97,13 @@ def build_health_router(store: Store, health: HealthWorker | None) -> APIRouter:
             health.settings_changed(run_id)
         settings = await run_in_threadpool(store.health_settings, run_id)
         return JSONBody({"planned_steps": settings.planned_steps, "kinds": settings.kinds})
+
+    @router.get("/runs/{run_id}/outlook")
+    async def outlook(run_id: Annotated[str, Path(max_length=32)]) -> JSONBody:
+        """The run's ETA to its planned steps, and its headline metric projected to the end,
+        against the project's best."""
+        found = await run_in_threadpool(run_outlook, store, run_id)
+        return JSONBody(found.to_json())
 
     @router.put("/projects/{project}/kinds")
     async def set_project_kinds(

@@ -35,7 +35,7 @@ def create_app(
     batch is judged by the health engine (started and stopped with the app).
     With `notifier`, what the engine finds reaches the configured channels.
     """
-    importer = SpoolImporter(settings.spool_dir, store, settings) if import_spool else None
+    importer = SpoolImporter(settings.spool_dir, store, settings, health) if import_spool else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

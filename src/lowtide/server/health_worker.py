@@ -24,8 +24,10 @@ import numpy as np
 from lowtide.core.batch import Batch
 from lowtide.core.health import Action, HealthEngine, IncidentEvent, RuleId
 from lowtide.core.health.kinds import parse_kind
+from lowtide.core.health.outlook import Target
 from lowtide.core.records import RunStatus
 from lowtide.errors import LowtideError
+from lowtide.server.outlook import planned_steps, project_targets
 from lowtide.store import Store
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,8 @@ TICK_S = 0.5
 QUEUE_JOBS = 10_000
 #: Points per key read back from the store to rebuild a live run's state at start.
 PRIME_POINTS = 2_000
+#: Seconds a project's best values are reused before they are read again.
+TARGETS_TTL_S = 60.0
 #: Seconds to wait for the child process to stop.
 STOP_TIMEOUT_S = 10.0
 
@@ -47,6 +51,7 @@ class _Settings:
     run_id: str
     planned_steps: int | None
     kinds: dict[str, str]
+    targets: dict[str, Target]
 
 
 def engine_main(jobs: Connection, results: Connection, tick_s: float) -> None:
@@ -83,7 +88,8 @@ def _handle(engine: HealthEngine, job: tuple[Any, ...]) -> list[tuple[str, Incid
                 kinds[name] = parse_kind(raw)
             except ValueError:
                 log.warning("run %s: unknown series kind %r for %r", run_id, raw, name)
-        engine.run(run_id, kinds, settings.planned_steps)
+        health = engine.run(run_id, kinds, settings.planned_steps, settings.targets)
+        health.configure(kinds, settings.planned_steps, settings.targets)
         return []
     if kind == "heartbeat":
         engine.heartbeat(run_id, job[2])
@@ -152,6 +158,7 @@ class HealthWorker:
         self._reader = threading.Thread(target=self._read, name="lowtide-health-reader")
         self._known: set[str] = set()
         self._known_lock = threading.Lock()
+        self._target_cache: dict[str, tuple[float, dict[str, Target]]] = {}
         self._stopping = threading.Event()
         self.dropped = 0
 
@@ -183,9 +190,11 @@ class HealthWorker:
 
     # -- from the request handlers (never block) -----------------------------------
 
-    def batch(self, run_id: str, batch: Batch) -> None:
+    def batch(self, run_id: str, batch: Batch, *, live: bool = True) -> None:
+        """Judge a stored batch; `live=False` for one that comes late (from a spool),
+        which says nothing of whether the run's process is alive now."""
         self._ensure_known(run_id)
-        self._put(("batch", run_id, batch, time.time()))
+        self._put(("batch", run_id, batch, time.time()) if live else ("batch", run_id, batch))
 
     def heartbeat(self, run_id: str) -> None:
         self._ensure_known(run_id)
@@ -194,6 +203,11 @@ class HealthWorker:
     def finish(self, run_id: str, status: str, message: str) -> None:
         self._ensure_known(run_id)
         self._put(("finish", run_id, status, message))
+        # A finished run may be its project's new best: live runs hear of it with their
+        # next batch.
+        with self._known_lock:
+            self._known.clear()
+            self._target_cache.clear()
 
     def settings_changed(self, run_id: str) -> None:
         with self._known_lock:
@@ -213,11 +227,28 @@ class HealthWorker:
             if run_id in self._known:
                 return
             self._known.add(run_id)
+        # Read from the store by the sender thread, not by the request's.
+        self._put(("known", run_id))
+
+    def _settings_job(self, run_id: str) -> tuple[Any, ...] | None:
+        """What the engine needs to know of a run: planned steps, kinds, project bests."""
         try:
+            run = self._store.get_run(run_id)
             settings = self._store.health_settings(run_id)
+            targets = self._targets(run.project, run_id)
         except LowtideError:
-            return
-        self._put(("settings", run_id, _Settings(run_id, settings.planned_steps, settings.kinds)))
+            return None
+        planned = planned_steps(settings)
+        return ("settings", run_id, _Settings(run_id, planned, settings.kinds, targets))
+
+    def _targets(self, project: str, run_id: str) -> dict[str, Target]:
+        """The project's best values, read at most every `TARGETS_TTL_S` per project."""
+        now = time.monotonic()
+        cached = self._target_cache.get(project)
+        if cached is None or now - cached[0] > TARGETS_TTL_S:
+            cached = (now, project_targets(self._store, project))
+            self._target_cache[project] = cached
+        return cached[1]
 
     def _prime(self, run_id: str) -> None:
         self._ensure_known(run_id)
@@ -242,7 +273,11 @@ class HealthWorker:
 
     def _send(self) -> None:
         while True:
-            job = self._outbox.get()
+            job: tuple[Any, ...] | None = self._outbox.get()
+            if job is not None and job[0] == "known":
+                job = self._settings_job(job[1])
+            if job is None:
+                continue
             try:
                 self._jobs.send(job)
             except (OSError, ValueError):
@@ -268,16 +303,16 @@ class HealthWorker:
 
     def _apply(self, run_id: str, event: IncidentEvent) -> None:
         self._store.record_incident(run_id, event)
-        rule, action = event.incident.rule, event.action
+        rule, action, evidence = event.incident.rule, event.action, event.incident.evidence
         if rule is RuleId.STALL and action is Action.OPENED:
             self._store.set_status(run_id, RunStatus.STALLED, event.message)
         elif rule is RuleId.STALL and action is Action.RESOLVED:
             self._store.set_status(run_id, RunStatus.RUNNING, event.message)
         elif rule is RuleId.CRASHED and action is Action.OPENED:
             self._store.set_status(run_id, RunStatus.CRASHED, event.message)
-        elif (
-            rule is RuleId.DONE and action is Action.OPENED and "reason" in event.incident.evidence
-        ):
+        elif rule is RuleId.DONE and action is Action.OPENED and "reason" in evidence:
             self._store.set_status(run_id, RunStatus.FINISHED, event.message)
+        elif rule is RuleId.DONE and action is Action.RESOLVED and evidence.get("reopened"):
+            self._store.set_status(run_id, RunStatus.RUNNING, event.message, reopen=True)
         if self._announce is not None:
             self._announce(run_id, event)

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from lowtide.core.health import Action, Incident, IncidentEvent, RuleId, Severity
-from lowtide.core.health.kinds import headline_metric, parse_kind
+from lowtide.core.health.kinds import headline_metric
 from lowtide.core.records import IncidentRecord, RunRecord
 from lowtide.errors import LowtideError, NotFoundError
 from lowtide.notify import (
@@ -41,6 +41,7 @@ from lowtide.notify import (
     Silences,
 )
 from lowtide.notify.config import config_from_json
+from lowtide.server.outlook import best_of, overrides
 from lowtide.store import Store
 
 log = logging.getLogger(__name__)
@@ -181,6 +182,9 @@ class Notifier:
         if incident.rule is RuleId.DONE:
             if event.action is Action.OPENED:
                 self.summarize(run)
+            elif event.action is Action.RESOLVED:
+                with self._lock:  # it was not over after all: its real end gets a summary
+                    self._summarized.pop(run.uid, None)
             return
         if self._muted(run, incident.rule.value):
             return
@@ -268,21 +272,13 @@ class Notifier:
     def _summary(self, run: RunRecord) -> RunSummary:
         keys = self._store.list_keys(run.uid)
         settings = self._store.health_settings(run.uid)
-        overrides = {}
-        for name, raw in settings.kinds.items():
-            try:
-                overrides[name] = parse_kind(raw)
-            except ValueError:
-                continue
         metric = best = best_step = None
-        headline = headline_metric((k.key for k in keys), overrides)
+        headline = headline_metric((k.key for k in keys), overrides(settings))
         if headline is not None:
             metric, higher = headline
             series = self._store.read_series(run.uid, metric)
-            finite = np.flatnonzero(np.isfinite(series.values))
-            if finite.size:
-                values = series.values[finite]
-                at = int(finite[np.argmax(values) if higher else np.argmin(values)])
+            at = best_of(series.values, higher)
+            if at is not None:
                 best, best_step = float(series.values[at]), int(series.steps[at])
         incidents = tuple(
             _incident(i)

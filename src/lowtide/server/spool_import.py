@@ -8,6 +8,7 @@ from pathlib import Path
 
 from lowtide.config import Settings
 from lowtide.sdk.spool import DrainResult, Spool
+from lowtide.server.health_worker import HealthWorker
 from lowtide.server.ops import apply_op
 from lowtide.store import Store
 
@@ -17,16 +18,25 @@ log = logging.getLogger(__name__)
 class SpoolImporter:
     """Drains the local spool into the store now and then, in a background thread."""
 
-    def __init__(self, directory: Path, store: Store, settings: Settings) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        store: Store,
+        settings: Settings,
+        health: HealthWorker | None = None,
+    ) -> None:
         self.spool = Spool(directory, max_bytes=0)
         self._store = store
         self._settings = settings
+        self._health = health
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def drain_once(self) -> DrainResult:
         """Import every spooled operation now."""
-        result = self.spool.drain(lambda op: apply_op(self._store, self._settings, op))
+        result = self.spool.drain(
+            lambda op: apply_op(self._store, self._settings, op, self._health)
+        )
         if result.sent or result.rejected:
             log.info(
                 "imported %d spooled operations (%d set aside) from %s",

@@ -440,20 +440,32 @@ class Store:
     # -- health ----------------------------------------------------------------
 
     def set_status(
-        self, uid: str, status: RunStatus, message: str, now: float | None = None
+        self,
+        uid: str,
+        status: RunStatus,
+        message: str,
+        now: float | None = None,
+        *,
+        reopen: bool = False,
     ) -> bool:
-        """Move a live run to `running`, `stalled` or `crashed`; False if it had ended."""
+        """Move a live run to another state; False if it had ended.
+
+        With `reopen`, a run that was only guessed finished goes back to running.
+        """
         now = time.time() if now is None else now
         with self._write() as conn:
             row = self._run_row(conn, uid)
             if row is None:
                 raise NotFoundError(f"no run with id {uid!r}")
             current = RunStatus(row.status)
-            if not current.is_live or current is status:
+            reopening = reopen and current is RunStatus.FINISHED and status.is_live
+            if (not current.is_live and not reopening) or current is status:
                 return False
             values: dict[str, Any] = {"status": status.value}
             if status.is_final:
                 values["ended_at"] = now
+            elif reopening:
+                values["ended_at"] = None
             conn.execute(update(runs).where(runs.c.id == row.id).values(**values))
             self._add_event(conn, row.id, now, status.value, message, {})
             return True

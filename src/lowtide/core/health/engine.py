@@ -17,8 +17,9 @@ from typing import Any
 
 from lowtide.core.health import rules as r
 from lowtide.core.health.cadence import Cadence
-from lowtide.core.health.kinds import SeriesKind, infer_kind
+from lowtide.core.health.kinds import SeriesKind, headline_metric, infer_kind
 from lowtide.core.health.monitors import EvalMonitor, LossMonitor, Monitor, make_monitor
+from lowtide.core.health.outlook import Outlook, Target, Verdict
 from lowtide.core.health.rules import DEFAULT_SEVERITY, RuleId, Severity
 
 #: Series kinds whose non-finite values are evidence of a broken run (gradient norms and
@@ -32,6 +33,8 @@ NONFINITE_KINDS = frozenset(
         SeriesKind.LEARNING_RATE,
     }
 )
+#: How `looks_complete` says the run reached its planned steps, the one sure sign.
+PLANNED_REASON = "reached the planned"
 
 
 class RunState(StrEnum):
@@ -103,10 +106,12 @@ class RunHealth:
         run_id: str,
         overrides: Mapping[str, SeriesKind],
         planned_steps: int | None,
+        targets: Mapping[str, Target] | None = None,
     ) -> None:
         self.run_id = run_id
         self.overrides = dict(overrides)
         self.planned_steps = planned_steps
+        self.outlook = Outlook(planned_steps, dict(targets or {}))
         self.monitors: dict[str, Monitor] = {}
         self.cadence = Cadence()
         self.open: dict[RuleId, Incident] = {}
@@ -181,12 +186,24 @@ class RunHealth:
             monitor = self.monitors[key] = make_monitor(key, kind)
             if isinstance(monitor, LossMonitor) and self.train is None:
                 self.train = monitor
+            headline = headline_metric(self.monitors, self.overrides)
+            if headline is not None:
+                self.outlook.choose(*headline)
         self.n_points += 1
+        done = self.open.get(RuleId.DONE)
+        if self.state is RunState.FINISHED and done is not None and "reason" in done.evidence:
+            # Only guessed complete: points again mean it was a long pause after all.
+            self.state = RunState.RUNNING
+            done.evidence["reopened"] = True
+            self.clear(RuleId.DONE, None, step, wall_time, "points again: the run had not ended")
         if self.state is RunState.STALLED:
             silence = wall_time - self.cadence.last_time
             self.state = RunState.RUNNING
             self.clear(RuleId.STALL, key, step, wall_time, f"points again after {silence:.0f} s")
         self.cadence.point(wall_time)
+        verdict = self.outlook.observe(key, step, wall_time, value)
+        if verdict is not None:
+            self._judge_outlook(verdict, key, wall_time)
         if self.last_step is None or step > self.last_step:
             self.last_step = step
         if isinstance(monitor, EvalMonitor):
@@ -200,6 +217,38 @@ class RunHealth:
                 )  # fmt: skip
             return
         monitor.observe(step, wall_time, value, self)
+
+    def _judge_outlook(self, verdict: Verdict, key: str, wall_time: float) -> None:
+        target = self.outlook.target
+        assert target is not None
+        p = verdict.projection
+        if not verdict.loses:
+            self.clear(RuleId.WILL_NOT_BEAT, key, verdict.step, wall_time, "it may beat it now")
+            return
+        self.fire(
+            RuleId.WILL_NOT_BEAT, key, verdict.step, wall_time,
+            f"{key} is heading for {p.value:.4g} (likely {p.low:.4g} to {p.high:.4g}) by step "
+            f"{self.planned_steps}, short of {target.best:.4g} from {target.run_name}",
+            {
+                "projected": p.value, "low": p.low, "high": p.high, "model": p.model,
+                "best": target.best, "best_run": target.run_name,
+            },
+        )  # fmt: skip
+
+    def configure(
+        self,
+        overrides: Mapping[str, SeriesKind],
+        planned_steps: int | None,
+        targets: Mapping[str, Target] | None,
+    ) -> None:
+        """New settings: kinds apply to series not yet seen, the rest at once."""
+        self.overrides = dict(overrides)
+        self.planned_steps = planned_steps
+        self.outlook.configure(planned_steps, dict(targets or {}))
+
+    def eta_s(self) -> float | None:
+        """Seconds until the planned steps at the run's pace; None when not known."""
+        return self.outlook.eta_s()
 
     def heartbeat(self, wall_time: float) -> None:
         self.last_heartbeat = wall_time
@@ -230,13 +279,17 @@ class RunHealth:
             f"last step {self.last_step}"
         )
         if self.state is RunState.STALLED:
-            if silence > self.cadence.page_limit():
+            # Without heartbeats a silent run may simply have ended (a log file that
+            # stopped growing): only a process that is known alive is worth waking for.
+            if math.isfinite(self.last_heartbeat) and silence > self.cadence.page_limit():
                 self.fire(
                     RuleId.STALL, None, self.last_step, now, message, evidence,
                     severity=Severity.PAGE,
                 )  # fmt: skip
             return
         complete = self.looks_complete()
+        if complete and silence <= self._done_limit(complete):
+            return
         if complete:
             self.state = RunState.FINISHED
             self.fire(
@@ -263,17 +316,31 @@ class RunHealth:
         if self.cadence.known:
             if self.state is RunState.STALLED:
                 stall = self.open.get(RuleId.STALL)
-                if stall is None or stall.severity is not Severity.PAGE:
+                beating = math.isfinite(self.last_heartbeat)
+                if beating and (stall is None or stall.severity is not Severity.PAGE):
                     due = min(due, last + self.cadence.page_limit())
             else:
-                due = min(due, last + self.cadence.silence_limit())
+                complete = self.looks_complete()
+                limit = self._done_limit(complete) if complete else self.cadence.silence_limit()
+                due = min(due, last + limit)
         return due
+
+    def _done_limit(self, complete: str) -> float:
+        """Seconds of silence after which a run that looks complete is called done.
+
+        Reaching the planned steps settles it as soon as a stall would show; the
+        other signs (a final evaluation, a round step, a spent schedule) also fit
+        a long pause, so they wait as long as a stall would before it pages.
+        """
+        if complete.startswith(PLANNED_REASON):
+            return self.cadence.silence_limit()
+        return self.cadence.page_limit()
 
     def looks_complete(self) -> str:
         """Why the run looks finished although nobody said so; '' if it does not."""
         step = self.last_step
         if self.planned_steps is not None and step is not None and step >= self.planned_steps - 1:
-            return f"reached the planned {self.planned_steps} steps"
+            return f"{PLANNED_REASON} {self.planned_steps} steps"
         if self.schedule_ended:
             return "the learning-rate schedule has run out"
         last = self.cadence.last_time
@@ -328,11 +395,12 @@ class HealthEngine:
         run_id: str,
         overrides: Mapping[str, SeriesKind] | None = None,
         planned_steps: int | None = None,
+        targets: Mapping[str, Target] | None = None,
     ) -> RunHealth:
         """The health of a run, created on first use."""
         health = self.runs.get(run_id)
         if health is None:
-            health = self.runs[run_id] = RunHealth(run_id, overrides or {}, planned_steps)
+            health = self.runs[run_id] = RunHealth(run_id, overrides or {}, planned_steps, targets)
         return health
 
     def observe(

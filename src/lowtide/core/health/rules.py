@@ -39,6 +39,7 @@ class RuleId(StrEnum):
     LR_ANOMALY = "lr_anomaly"
     CRASHED = "crashed"
     DONE = "done"
+    WILL_NOT_BEAT = "will_not_beat"
 
 
 #: The usual severity of each rule; some escalate with stronger evidence.
@@ -55,6 +56,7 @@ DEFAULT_SEVERITY: dict[RuleId, Severity] = {
     RuleId.LR_ANOMALY: Severity.WARN,
     RuleId.CRASHED: Severity.PAGE,
     RuleId.DONE: Severity.INFO,
+    RuleId.WILL_NOT_BEAT: Severity.INFO,
 }
 
 # -- smoothing and noise ---------------------------------------------------------
@@ -163,6 +165,16 @@ CRASH_SILENCE_S = 90.0
 SCHEDULE_END_SHARE = 0.05
 #: Steps that budgets are usually rounded to (a run that stops at 1,000 is likely done).
 ROUND_STEPS = 50
+
+# -- outlook -------------------------------------------------------------------------
+#: The final value is first projected once this share of the planned steps is done:
+#: earlier, curve fits have too little to go on ...
+OUTLOOK_FIRST_SHARE = 0.3
+#: ... and then again after each further share like this.
+OUTLOOK_EVERY_SHARE = 0.1
+#: Points of the headline series kept for the projection; past this, every other one
+#: is dropped, so memory stays bounded and the whole run is still covered.
+OUTLOOK_POINTS = 2048
 
 
 @dataclass(frozen=True)
