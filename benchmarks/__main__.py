@@ -18,7 +18,7 @@ from collections.abc import Callable
 from importlib import metadata
 from types import FrameType
 
-from benchmarks import ingest, memory, read, sdk_overhead
+from benchmarks import health, ingest, memory, read, sdk_overhead
 from benchmarks.harness import Result, say, table
 from benchmarks.servers import NO_TELEMETRY, Context
 
@@ -27,6 +27,8 @@ BENCHMARKS: dict[str, Callable[[Context], list[Result]]] = {
     "sdk": sdk_overhead.run,
     "read": read.run,
     "memory": memory.run,
+    "engine": health.run_engine,
+    "alerts": health.run_alerts,
 }
 
 
