@@ -393,3 +393,31 @@ def test_stall_without_heartbeats_stays_a_warning() -> None:
     stall = feed.opened()["stall"].incident
     assert stall.severity.value == "warn"
     assert "crashed" not in feed.opened()
+
+
+def test_idle_gpu_while_the_process_lives_warns_then_clears() -> None:
+    feed = Feed(gap=15.0)
+    feed.rows([(s, {"loss": 1.0 / (s + 1), "system/gpu0/utilization": 90.0}) for s in range(20)])
+    for i in range(50):
+        feed.now = 19 * 15.0 + 15.0 * (i + 1)
+        feed.events += feed.engine.observe("r", "system/gpu0/utilization", 19, feed.now, 1.0)
+    gpu = feed.opened()["gpu_idle"].incident
+    assert gpu.severity.value == "warn"
+    assert "GPU 0" in gpu.message
+    feed.events += feed.engine.observe("r", "system/gpu0/utilization", 19, feed.now + 15, 80.0)
+    assert any(
+        e.action is Action.RESOLVED and e.incident.rule.value == "gpu_idle" for e in feed.events
+    )
+
+
+def test_system_metrics_do_not_hide_a_hung_loop() -> None:
+    # The loop hangs at step 99 while the SDK's sampler keeps reporting: that is a stall,
+    # and since the process is alive, it pages.
+    feed = Feed(gap=1.0).rows(series_rows("loss", decaying(100)))
+    for t in range(100, 1000, 15):
+        feed.now = float(t)
+        feed.events += feed.engine.observe("r", "system/cpu_percent", 99, feed.now, 100.0)
+        feed.events += feed.engine.tick(feed.now)
+    stall = feed.opened()["stall"].incident
+    assert stall.severity.value == "page"
+    assert "crashed" not in feed.opened()

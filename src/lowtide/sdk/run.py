@@ -22,6 +22,7 @@ from lowtide.sdk.ops import Op
 from lowtide.sdk.sender import Record, Sender
 from lowtide.sdk.settings import ClientSettings, Mode
 from lowtide.sdk.spool import Spool
+from lowtide.sdk.system import SystemMonitor
 from lowtide.sdk.transport import HTTPTransport, Transport
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ class Run:
         self._finished = False
         self._exit_status = "finished"
         self._sender: Sender | None = None
+        self._system: SystemMonitor | None = None
         if self.settings.mode is Mode.DISABLED:
             return
         if transport is None and self.settings.mode is Mode.ONLINE:
@@ -86,6 +88,9 @@ class Run:
             body["planned_steps"] = int(planned_steps)
         self._sender.enqueue({"op": "create_run", "run_id": self.id, "body": body})
         self._sender.start()
+        if self.settings.system_interval_s > 0:
+            self._system = SystemMonitor(self._log_system, self.settings.system_interval_s)
+            self._system.start()
 
     # -- logging ---------------------------------------------------------------
 
@@ -120,6 +125,14 @@ class Run:
             if len(self._buffer) == EARLY_FLUSH_RECORDS:
                 self._sender.wake()
 
+    def _log_system(self, values: dict[str, float]) -> None:
+        """System figures at the step the run has reached, leaving the step count alone."""
+        if self._finished or self._sender is None:
+            return
+        with self._buffer_lock:
+            if len(self._buffer) < self.settings.buffer_max_records:
+                self._buffer.append((max(0, self._step - 1), self._clock(), values))
+
     def _take_records(self) -> list[Record]:
         with self._buffer_lock:
             records, self._buffer = self._buffer, []
@@ -137,6 +150,8 @@ class Run:
             _active.remove(self)
         if self._sender is None:
             return
+        if self._system is not None:
+            self._system.stop()
         final: Op = {
             "op": "finish",
             "run_id": self.id,

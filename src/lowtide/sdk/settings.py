@@ -21,6 +21,8 @@ DEFAULT_SPOOL_MAX_BYTES = 1024 * 1024 * 1024
 DEFAULT_TIMEOUT_S = 10.0
 #: Seconds finish() waits for the last points to reach the server before spooling them.
 DEFAULT_FINISH_TIMEOUT_S = 30.0
+#: Seconds between two samples of system metrics (CPU, memory, GPU); 0 for none.
+DEFAULT_SYSTEM_INTERVAL_S = 15.0
 
 
 class Mode(StrEnum):
@@ -44,6 +46,7 @@ class ClientSettings:
     spool_max_bytes: int = DEFAULT_SPOOL_MAX_BYTES
     timeout_s: float = DEFAULT_TIMEOUT_S
     finish_timeout_s: float = DEFAULT_FINISH_TIMEOUT_S
+    system_interval_s: float = DEFAULT_SYSTEM_INTERVAL_S
 
     @property
     def spool_dir(self) -> Path:
@@ -70,10 +73,13 @@ class ClientSettings:
             spool_max_bytes=int(_number(env, "LOWTIDE_SPOOL_MAX_BYTES", DEFAULT_SPOOL_MAX_BYTES)),
             timeout_s=_number(env, "LOWTIDE_TIMEOUT", DEFAULT_TIMEOUT_S),
             finish_timeout_s=_number(env, "LOWTIDE_FINISH_TIMEOUT", DEFAULT_FINISH_TIMEOUT_S),
+            system_interval_s=_number(
+                env, "LOWTIDE_SYSTEM_INTERVAL", DEFAULT_SYSTEM_INTERVAL_S, allow_zero=True
+            ),
         )
 
 
-def _number(env: Mapping[str, str], name: str, default: float) -> float:
+def _number(env: Mapping[str, str], name: str, default: float, allow_zero: bool = False) -> float:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
@@ -81,6 +87,6 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         raise ConfigError(f"{name}={raw!r} is not a number") from None
-    if value <= 0:
-        raise ConfigError(f"{name}={raw!r} must be positive")
+    if value < 0 or (value == 0 and not allow_zero):
+        raise ConfigError(f"{name}={raw!r} must be positive" + (" or 0" if allow_zero else ""))
     return value

@@ -21,6 +21,7 @@ from lowtide.core.health.kinds import SeriesKind, headline_metric, infer_kind
 from lowtide.core.health.monitors import EvalMonitor, LossMonitor, Monitor, make_monitor
 from lowtide.core.health.outlook import Outlook, Target, Verdict
 from lowtide.core.health.rules import DEFAULT_SEVERITY, RuleId, Severity
+from lowtide.core.health.system import system_monitor
 
 #: Series kinds whose non-finite values are evidence of a broken run (gradient norms and
 #: throughput are not: mixed precision skips steps with infinite gradients on purpose).
@@ -183,13 +184,23 @@ class RunHealth:
         monitor = self.monitors.get(key)
         if monitor is None:
             kind = self.overrides.get(key) or infer_kind(key)
-            monitor = self.monitors[key] = make_monitor(key, kind)
+            if kind is SeriesKind.SYSTEM:
+                monitor = self.monitors[key] = system_monitor(key)
+            else:
+                monitor = self.monitors[key] = make_monitor(key, kind)
             if isinstance(monitor, LossMonitor) and self.train is None:
                 self.train = monitor
             headline = headline_metric(self.monitors, self.overrides)
             if headline is not None:
                 self.outlook.choose(*headline)
         self.n_points += 1
+        if monitor.kind is SeriesKind.SYSTEM:
+            # Sampled by the SDK whatever the training loop does: the process lives, which
+            # says nothing of the run's progress, so the rhythm of its points is left alone.
+            self.heartbeat(wall_time)
+            if math.isfinite(value):
+                monitor.observe(step, wall_time, value, self)
+            return
         done = self.open.get(RuleId.DONE)
         if self.state is RunState.FINISHED and done is not None and "reason" in done.evidence:
             # Only guessed complete: points again mean it was a long pause after all.
@@ -251,7 +262,8 @@ class RunHealth:
         return self.outlook.eta_s()
 
     def heartbeat(self, wall_time: float) -> None:
-        self.last_heartbeat = wall_time
+        if not wall_time <= self.last_heartbeat:  # NaN until the first one
+            self.last_heartbeat = wall_time
 
     def tick(self, now: float) -> None:
         self.clock_now = now

@@ -13,6 +13,9 @@ import re
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
 
+#: Keys of the SDK's system metrics start with this.
+SYSTEM_PREFIX = "system/"
+
 
 class SeriesKind(StrEnum):
     """The role of a series in a training run."""
@@ -25,6 +28,7 @@ class SeriesKind(StrEnum):
     GRAD_NORM = "grad_norm"
     THROUGHPUT = "throughput"  # more per second is better
     STEP_TIME = "step_time"  # less time per step is better
+    SYSTEM = "system"  # system/... figures from the SDK: CPU, memory, GPU
     OTHER = "other"
 
     @property
@@ -58,6 +62,8 @@ _THROUGHPUT = frozenset(
 def infer_kind(name: str) -> SeriesKind:
     """The most likely role of a series called `name`."""
     lowered = name.lower()
+    if lowered.startswith(SYSTEM_PREFIX):
+        return SeriesKind.SYSTEM
     tokens = _TOKEN.findall(lowered)
     words = set(tokens)
     joined = "_".join(tokens)

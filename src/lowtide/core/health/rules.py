@@ -40,6 +40,7 @@ class RuleId(StrEnum):
     CRASHED = "crashed"
     DONE = "done"
     WILL_NOT_BEAT = "will_not_beat"
+    GPU_IDLE = "gpu_idle"
 
 
 #: The usual severity of each rule; some escalate with stronger evidence.
@@ -57,6 +58,7 @@ DEFAULT_SEVERITY: dict[RuleId, Severity] = {
     RuleId.CRASHED: Severity.PAGE,
     RuleId.DONE: Severity.INFO,
     RuleId.WILL_NOT_BEAT: Severity.INFO,
+    RuleId.GPU_IDLE: Severity.WARN,
 }
 
 # -- smoothing and noise ---------------------------------------------------------
@@ -165,6 +167,13 @@ CRASH_SILENCE_S = 90.0
 SCHEDULE_END_SHARE = 0.05
 #: Steps that budgets are usually rounded to (a run that stops at 1,000 is likely done).
 ROUND_STEPS = 50
+
+# -- system ----------------------------------------------------------------------------
+#: A GPU busy below this percentage counts as idle ...
+GPU_IDLE_PERCENT = 5.0
+#: ... and warns once it has been idle for this many seconds while the process lives
+#: (data loading stalls, a hung collective, a job that never reached the GPU).
+GPU_IDLE_S = 600.0
 
 # -- outlook -------------------------------------------------------------------------
 #: The final value is first projected once this share of the planned steps is done:
