@@ -23,6 +23,10 @@ DEFAULT_OBSERVE_S = 600.0
 _EPSILON_S = 1e-3
 
 
+#: Incidents opened during a replay, by identity, with what is reported of each.
+_Opened = dict[int, tuple[object, dict[str, Any]]]
+
+
 @dataclass(frozen=True)
 class ReplayResult:
     """What the engine made of one run."""
@@ -64,7 +68,7 @@ def replay_run(path: Path, observe_for: float = DEFAULT_OBSERVE_S) -> ReplayResu
     now = [0.0]
     engine = HealthEngine(clock=lambda: now[0])
     health = engine.run(str(path))
-    opened: dict[int, dict[str, Any]] = {}
+    opened: _Opened = {}
     last_time = math.nan
     for row in read_rows(path):
         _advance(health, opened, row.wall_time)
@@ -80,14 +84,14 @@ def replay_run(path: Path, observe_for: float = DEFAULT_OBSERVE_S) -> ReplayResu
         _collect(health, opened)
     return ReplayResult(
         run=str(path),
-        incidents=list(opened.values()),
+        incidents=[summary for _, summary in opened.values()],
         state=health.state.value,
         eta_s=None,
         n_points=health.n_points,
     )
 
 
-def _advance(health: RunHealth, opened: dict[int, dict[str, Any]], until: float) -> None:
+def _advance(health: RunHealth, opened: _Opened, until: float) -> None:
     """Let the clock reach `until`, stopping at every moment a stall or crash falls due."""
     due = health.next_due() + _EPSILON_S
     while due < until:
@@ -99,19 +103,23 @@ def _advance(health: RunHealth, opened: dict[int, dict[str, Any]], until: float)
         due = following
 
 
-def _collect(health: RunHealth, opened: dict[int, dict[str, Any]]) -> None:
+def _collect(health: RunHealth, opened: _Opened) -> None:
     for event in health.take_events():
         incident = event.incident
         if event.action is Action.OPENED:
-            opened[id(incident)] = {
-                "rule": incident.rule.value,
-                "severity": incident.severity.value,
-                "step": incident.opened_step,
-                "wall_time": incident.opened_at,
-                "onset_step": incident.onset_step,
-                "message": incident.message,
-            }
+            # The incident is kept with its summary: while it lives, no other can take its id.
+            opened[id(incident)] = (
+                incident,
+                {
+                    "rule": incident.rule.value,
+                    "severity": incident.severity.value,
+                    "step": incident.opened_step,
+                    "wall_time": incident.opened_at,
+                    "onset_step": incident.onset_step,
+                    "message": incident.message,
+                },
+            )
         elif event.action is Action.UPDATED and id(incident) in opened:
-            opened[id(incident)]["severity"] = incident.severity.value
+            opened[id(incident)][1]["severity"] = incident.severity.value
         elif event.action is Action.RESOLVED and id(incident) in opened:
-            opened[id(incident)]["resolved_at"] = incident.resolved_at
+            opened[id(incident)][1]["resolved_at"] = incident.resolved_at
