@@ -202,7 +202,11 @@ def sync(
 @clean_errors
 def replay(
     paths: Annotated[
-        list[Path], typer.Argument(help="CSV logs (step,wall_time,...) or folders of them.")
+        list[Path],
+        typer.Argument(
+            help="Logs or folders of them: TensorBoard, CSV (lowtide, Lightning, Keras), "
+            "trainer_state.json."
+        ),
     ],
     observe_for: Annotated[
         float, typer.Option(min=0, help="Seconds the clock runs on after the last point.")
@@ -212,8 +216,9 @@ def replay(
     """Judge logged runs with the health engine, as if they were running now."""
     from lowtide.ingest.replay import find_runs, replay_run
 
-    for path in find_runs(paths):
-        result = replay_run(path, observe_for)
+    for source in find_runs(paths):
+        path = source.path
+        result = replay_run(source, observe_for)
         if as_json:
             sys.stdout.write(json.dumps(result.to_json()) + "\n")
             continue

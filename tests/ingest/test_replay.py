@@ -1,10 +1,12 @@
-"""`lowtide replay`: logged runs judged by the health engine as if they ran now."""
+"""`lowtide replay`: logged runs, in every format the readers know, judged as if they ran now."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
-from lowtide.ingest.replay import replay_run
+from lowtide.ingest.replay import find_runs, replay_run
+from tests.ingest.helpers import DATA, hf_history, write_trainer_state
 
 
 def test_every_incident_is_reported_once(tmp_path: Path) -> None:
@@ -57,3 +59,27 @@ def test_an_incident_freed_by_the_engine_keeps_its_report() -> None:
         replay._collect(health, opened)  # type: ignore[arg-type]
         del current
     assert [summary["step"] for _, summary in opened.values()] == [10, 20, 30]
+
+
+def test_replay_reads_tensorboard_hf_and_lightning(tmp_path: Path) -> None:
+    shutil.copytree(DATA / "pytorch", tmp_path / "tb" / "nan-run")
+    write_trainer_state(tmp_path / "hf" / "out" / "checkpoint-30", hf_history(30), max_steps=90)
+    write_trainer_state(tmp_path / "hf" / "out" / "checkpoint-60", hf_history(60), max_steps=90)
+    lightning = tmp_path / "lightning_logs" / "version_0"
+    lightning.mkdir(parents=True)
+    rows = "".join(f"0,{s},{1.0 / (s + 1)}\n" for s in range(50))
+    (lightning / "metrics.csv").write_text("epoch,step,train_loss\n" + rows)
+    results = {s.name: replay_run(s) for s in find_runs([tmp_path])}
+    assert set(results) == {"nan-run", "out", "version_0"}
+    nan_run = results["nan-run"]
+    assert nan_run.run == str(tmp_path / "tb" / "nan-run")
+    [incident] = [i for i in nan_run.incidents if i["rule"] == "nonfinite"]
+    assert incident["step"] == 10
+    assert results["out"].n_points == 4 * 6 + 1  # the second checkpoint's copy adds no duplicates
+    assert results["version_0"].n_points == 100
+
+
+def test_replay_of_a_file_path(tmp_path: Path) -> None:
+    log = tmp_path / "run.csv"
+    log.write_text("step,wall_time,loss\n" + "".join(f"{s},{s},1.0\n" for s in range(20)))
+    assert replay_run(log).n_points == 20

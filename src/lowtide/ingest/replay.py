@@ -15,12 +15,15 @@ from typing import Any
 
 from lowtide.core.health import Action, HealthEngine, RunHealth
 from lowtide.errors import ValidationError
-from lowtide.ingest.csv_log import is_metric_csv, read_rows
+from lowtide.ingest.sources import Source, find_sources
 
 #: Seconds the clock runs on after a run's last point (`--observe-for`).
 DEFAULT_OBSERVE_S = 600.0
 #: A stall is looked for this long after the moment it becomes due.
 _EPSILON_S = 1e-3
+#: Seconds between two records of a format that keeps no clock (Lightning, Keras,
+#: Hugging Face): one record a second, so that the run has a rhythm to judge.
+CLOCKLESS_GAP_S = 1.0
 
 
 #: Incidents opened during a replay, by identity, with what is reported of each.
@@ -46,37 +49,28 @@ class ReplayResult:
         }
 
 
-def find_runs(paths: list[Path]) -> Iterator[Path]:
-    """Each run under the given paths: a CSV file, or each CSV file or subfolder of a folder."""
-    for path in paths:
-        if not path.exists():
-            raise ValidationError(f"{path} does not exist")
-        if path.is_file():
-            if not is_metric_csv(path):
-                raise ValidationError(f"{path} is not a CSV log with 'step,wall_time' columns")
-            yield path
-            continue
-        for child in sorted(path.iterdir()):
-            if child.is_file() and is_metric_csv(child):
-                yield child
-            elif child.is_dir():
-                yield from (c for c in sorted(child.iterdir()) if is_metric_csv(c))
+def find_runs(paths: list[Path]) -> Iterator[Source]:
+    """Each run under the given paths: TensorBoard, CSV (lowtide, Lightning, Keras), HF Trainer."""
+    yield from find_sources(paths)
 
 
-def replay_run(path: Path, observe_for: float = DEFAULT_OBSERVE_S) -> ReplayResult:
-    """Feed one run through a fresh engine and report its incidents."""
+def replay_run(run: Source | Path, observe_for: float = DEFAULT_OBSERVE_S) -> ReplayResult:
+    """Feed one run (a source, or a log file) through a fresh engine and report its incidents."""
+    source = run if isinstance(run, Source) else _source_of(run)
+    path = source.path
     now = [0.0]
     engine = HealthEngine(clock=lambda: now[0])
-    health = engine.run(str(path))
+    health = engine.run(str(path), planned_steps=source.info().planned_steps)
     opened: _Opened = {}
     last_time = math.nan
-    for row in read_rows(path):
-        _advance(health, opened, row.wall_time)
-        now[0] = row.wall_time
-        for key, value in row.values.items():
-            health.observe(key, row.step, row.wall_time, value)
+    for i, record in enumerate(source.records()):
+        wall_time = record.wall_time if record.wall_time is not None else i * CLOCKLESS_GAP_S
+        _advance(health, opened, wall_time)
+        now[0] = wall_time
+        for key, value in record.values.items():
+            health.observe(key, record.step, wall_time, value)
         _collect(health, opened)
-        last_time = row.wall_time
+        last_time = wall_time
     if math.isfinite(last_time):
         end = last_time + observe_for
         _advance(health, opened, end)
@@ -89,6 +83,13 @@ def replay_run(path: Path, observe_for: float = DEFAULT_OBSERVE_S) -> ReplayResu
         eta_s=None,
         n_points=health.n_points,
     )
+
+
+def _source_of(path: Path) -> Source:
+    found = find_sources([path])
+    if len(found) != 1:
+        raise ValidationError(f"{path} holds {len(found)} runs; replay needs exactly one")
+    return found[0]
 
 
 def _advance(health: RunHealth, opened: _Opened, until: float) -> None:
