@@ -298,8 +298,10 @@ def watch(
 
                         def show(result: PollResult) -> None:
                             report(result)
+                            n = len(watcher.runs)
                             status.update(
-                                f"watching {len(watcher.runs)} runs · {watcher.points:,} points"
+                                f"watching {n} run{'' if n == 1 else 's'} · "
+                                f"{watcher.points:,} points"
                             )
 
                         watcher.run(interval, stop, show)

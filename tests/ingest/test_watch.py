@@ -81,8 +81,9 @@ def test_tensorboard_runs_stream_as_they_are_written(
         assert ([r.source.name for r in result.new_runs], result.points) == (["a"], 0)
         for step in range(5):
             first.add_scalar("loss", 1.0 / (step + 1), step, walltime=1000.0 + step)
+            first.add_scalar("lr", 0.1, step, walltime=1000.0 + step + 1e-4)
         first.flush()
-        assert watcher.poll().points == 5
+        assert watcher.poll().points == 10
         for step in range(5, 10):
             first.add_scalar("loss", 1.0 / (step + 1), step, walltime=1000.0 + step)
         first.flush()
@@ -104,6 +105,8 @@ def test_tensorboard_runs_stream_as_they_are_written(
     assert [v for _, v in points(store, ids["a"], "loss")][:2] == [1.0, 0.5]
     series = store.read_series(ids["a"], "loss")
     assert list(series.wall_times[:2]) == [1000.0, 1001.0]
+    # One event per scalar, microseconds apart: one step's values share one time.
+    assert list(store.read_series(ids["a"], "lr").wall_times[:2]) == [1000.0, 1001.0]
     assert points(store, ids["b"], "acc") == [(0, 0.5)]
     record = store.get_run(ids["a"])
     assert (record.name, record.project, record.tags) == ("a", "runs", ("tensorboard",))

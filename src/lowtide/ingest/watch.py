@@ -216,6 +216,7 @@ class _Feed:
         self.failing = False
         self._watcher = watcher
         self._steps = StepFilter(last_steps)
+        self._step: tuple[int | None, float] = (None, math.nan)
         self._tails: dict[Path, Tail] = {}
         self._buffer: list[tuple[int, float, dict[str, float]]] = []
         self._lock = threading.Lock()
@@ -233,6 +234,12 @@ class _Feed:
                 if new is None:
                     continue
                 wall_time = new.wall_time if new.wall_time is not None else tail.mtime
+                if new.step == self._step[0]:
+                    # TensorBoard writes one event per scalar: the values of one step
+                    # share one time, as they do in one log() call, so that the health
+                    # engine learns the rhythm of the steps, not of the writer.
+                    wall_time = self._step[1]
+                self._step = (new.step, wall_time)
                 fresh.append((new.step, wall_time, new.values))
             ended = ended or tail.finished
             if tail.gone:
