@@ -218,7 +218,7 @@ def test_a_restarted_watcher_sends_nothing_twice(
     assert run_id == run_id_for(again.runs[0].source)
 
 
-def test_a_folder_made_again_is_a_new_run(
+def test_a_folder_made_again_continues_its_run(
     tmp_path: Path, sqlite_store: Store, client: ClientSettings
 ) -> None:
     target = StoreTarget(sqlite_store, Settings(database_url="sqlite://"))
@@ -229,12 +229,11 @@ def test_a_folder_made_again_is_a_new_run(
         first = run_ids(watcher)["exp"]
         shutil.rmtree(folder)
         assert [r.run_id for r in watcher.poll().ended_runs] == [first]
-        (tmp_path / "keep-inode-busy").mkdir()
-        write_records(folder / "events.out.tfevents.2.h", [tf2_event(0, {"x": 9})])
-        [new] = watcher.poll().new_runs
-    assert new.run_id != first
-    assert points(sqlite_store, new.run_id, "x") == [(0, 9.0)]
-    assert steps(sqlite_store, first, "x") == [0, 1, 2]
+        resumed = [tf2_event(s, {"x": s * 10}) for s in range(1, 5)]
+        write_records(folder / "events.out.tfevents.2.h", resumed)
+        [again] = watcher.poll().new_runs
+    assert again.run_id == first
+    assert points(sqlite_store, first, "x") == [(0, 0.0), (1, 1.0), (2, 2.0), (3, 30.0), (4, 40.0)]
 
 
 def test_watching_in_the_background_while_training_writes(

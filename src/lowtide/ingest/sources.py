@@ -20,7 +20,7 @@ from lowtide.errors import ValidationError
 from lowtide.ingest import csv_log, hf_trainer, tensorboard
 from lowtide.ingest.csv_log import CsvKind, CsvTail
 from lowtide.ingest.hf_trainer import TrainerStateTail
-from lowtide.ingest.tail import Record, StepFilter, Tail
+from lowtide.ingest.tail import Record, StepClock, StepFilter, Tail
 from lowtide.ingest.tensorboard import EventFileTail
 
 #: Project of a run whose folder has no parent to name it after.
@@ -105,11 +105,16 @@ class Source:
     def records(self, strict: bool = True) -> Iterator[Record]:
         """Every record the run's files hold now, each key's steps once (for replay)."""
         steps = StepFilter()
+        clock = StepClock()
         for path, prefix in self.files():
             for record in self.open(path, prefix, strict=strict).read(final=True):
                 fresh = steps.new(record)
-                if fresh is not None:
-                    yield fresh
+                if fresh is None:
+                    continue
+                if fresh.wall_time is not None:
+                    wall_time = clock.time(fresh.step, fresh.wall_time)
+                    fresh = Record(fresh.step, wall_time, fresh.values)
+                yield fresh
 
 
 def find_sources(paths: Iterable[Path], project: str | None = None) -> list[Source]:

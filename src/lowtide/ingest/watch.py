@@ -19,7 +19,6 @@ import hashlib
 import json
 import logging
 import math
-import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -29,7 +28,7 @@ from typing import Any
 
 from lowtide.errors import TransportError, ValidationError
 from lowtide.ingest.sources import Source, find_sources
-from lowtide.ingest.tail import StepFilter, Tail
+from lowtide.ingest.tail import StepClock, StepFilter, Tail
 from lowtide.ingest.targets import Target
 from lowtide.sdk.ops import Op
 from lowtide.sdk.sender import Sender
@@ -63,16 +62,14 @@ class PollResult:
 
 
 def run_id_for(source: Source) -> str:
-    """A run id that stays the same while the run's folder does, across watcher restarts.
+    """The id of a watched run: the same for the same project, format and path.
 
-    The folder's inode is part of it, so a folder deleted and made again (a new
-    training in the same place) becomes a new run.
+    A restarted watcher, or a log deleted and written again, continues the same
+    run. Nothing on disk tells a new training in an old folder from the old one
+    resumed (inodes are reused at once), so each run wants a folder of its own,
+    as Lightning's version_N and TensorBoard's dated folders give it.
     """
-    try:
-        inode = os.stat(source.folder).st_ino
-    except OSError:
-        inode = 0
-    text = f"{source.project}\0{source.format.value}\0{source.path}\0{inode}"
+    text = f"{source.project}\0{source.format.value}\0{source.path}"
     return hashlib.sha256(text.encode()).hexdigest()[:RUN_ID_LENGTH]
 
 
@@ -216,7 +213,7 @@ class _Feed:
         self.failing = False
         self._watcher = watcher
         self._steps = StepFilter(last_steps)
-        self._step: tuple[int | None, float] = (None, math.nan)
+        self._clock = StepClock()
         self._tails: dict[Path, Tail] = {}
         self._buffer: list[tuple[int, float, dict[str, float]]] = []
         self._lock = threading.Lock()
@@ -234,13 +231,7 @@ class _Feed:
                 if new is None:
                     continue
                 wall_time = new.wall_time if new.wall_time is not None else tail.mtime
-                if new.step == self._step[0]:
-                    # TensorBoard writes one event per scalar: the values of one step
-                    # share one time, as they do in one log() call, so that the health
-                    # engine learns the rhythm of the steps, not of the writer.
-                    wall_time = self._step[1]
-                self._step = (new.step, wall_time)
-                fresh.append((new.step, wall_time, new.values))
+                fresh.append((new.step, self._clock.time(new.step, wall_time), new.values))
             ended = ended or tail.finished
             if tail.gone:
                 del self._tails[path]
