@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +19,7 @@ from lowtide.cli import app
 from lowtide.core.batch import Batch, SeriesPoints
 from lowtide.core.records import RunSpec, RunStatus
 from lowtide.store import open_store
-from tests.conftest import Receiver
+from tests.conftest import LiveServer, Receiver, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()
@@ -59,6 +62,7 @@ COMMANDS = [
     ["sync"],
     ["db", "upgrade"],
     ["replay"],
+    ["watch"],
     ["incidents"],
     ["incident", "ack"],
     ["mute"],
@@ -241,3 +245,82 @@ def test_notify_add_set_test_remove(home: Path, receiver: Receiver) -> None:
     assert runner.invoke(app, ["notify", "remove", "1"]).exit_code == 0
     assert runner.invoke(app, ["notify", "test"]).exit_code == 1
     assert "nothing sent yet" in runner.invoke(app, ["notify", "log"]).output
+
+
+def test_watch_once_into_a_server_then_the_store(
+    tmp_path: Path, live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logs = tmp_path / "logs" / "exp"
+    logs.mkdir(parents=True)
+    (logs / "metrics.csv").write_text("epoch,step,loss\n0,0,1.0\n0,1,0.5\n")
+    monkeypatch.setenv("LOWTIDE_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LOWTIDE_URL", live_server.url)
+    monkeypatch.setenv("COLUMNS", "200")
+    sent = runner.invoke(app, ["watch", "--once", "--project", "demo", str(tmp_path / "logs")])
+    assert sent.exit_code == 0, sent.output
+    assert f"sending to {live_server.url}" in sent.output
+    assert "+ demo/exp  lightning" in sent.output
+    assert sent.output.strip().endswith("1 run, 4 new points")
+    [run] = live_server.store.list_runs(project="demo")
+    assert [k.key for k in live_server.store.list_keys(run.uid)] == ["epoch", "loss"]
+    again = runner.invoke(app, ["watch", "--once", "--project", "demo", str(tmp_path / "logs")])
+    assert again.output.strip().endswith("1 run, 0 new points")
+
+    monkeypatch.setenv("LOWTIDE_URL", f"http://127.0.0.1:{free_port()}")
+    stored = runner.invoke(app, ["watch", "--once", str(tmp_path / "logs")])
+    assert stored.exit_code == 0, stored.output
+    assert "sending to the store at sqlite:///" in stored.output
+    listed = runner.invoke(app, ["runs", "--project", "logs"])
+    assert "exp" in listed.output
+
+
+def test_watch_errors_are_one_line(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOWTIDE_URL", f"http://127.0.0.1:{free_port()}")
+    missing = runner.invoke(app, ["watch", "--once", str(home / "nope")])
+    assert missing.exit_code == 1
+    assert missing.output.strip().endswith(f"error: {home / 'nope'} does not exist")
+    assert "Traceback" not in missing.output
+    (home / "notes.csv").write_text("name,value\n")
+    not_a_log = runner.invoke(app, ["watch", str(home / "notes.csv")])
+    assert not_a_log.exit_code == 1
+    assert "is not a log lowtide reads" in not_a_log.output
+    assert runner.invoke(app, ["watch", "--interval", "0", str(home)]).exit_code == 2
+
+
+def test_watch_ends_cleanly_on_ctrl_c(tmp_path: Path, live_server: LiveServer) -> None:
+    log = tmp_path / "logs" / "mlp.csv"
+    log.parent.mkdir()
+    log.write_text("step,wall_time,loss\n" + "".join(f"{s},{s}.0,1.0\n" for s in range(10)))
+    env = {
+        **os.environ,
+        "LOWTIDE_URL": live_server.url,
+        "LOWTIDE_HOME": str(tmp_path / "home"),
+        "COLUMNS": "200",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lowtide", "watch", "--interval", "0.05", str(log.parent)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not live_server.store.list_runs() or not live_server.store.list_keys(
+            live_server.store.list_runs()[0].uid
+        ):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the watcher sent nothing"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    assert "+ logs/mlp  csv" in out
+    assert out.strip().endswith("1 run, 10 new points")
+    [run] = live_server.store.list_runs()
+    assert live_server.store.list_keys(run.uid)[0].n_points == 10

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -235,7 +238,11 @@ def sync(
 @clean_errors
 def replay(
     paths: Annotated[
-        list[Path], typer.Argument(help="CSV logs (step,wall_time,...) or folders of them.")
+        list[Path],
+        typer.Argument(
+            help="Logs or folders of them: TensorBoard, CSV (lowtide, Lightning, Keras), "
+            "trainer_state.json."
+        ),
     ],
     observe_for: Annotated[
         float, typer.Option(min=0, help="Seconds the clock runs on after the last point.")
@@ -245,8 +252,9 @@ def replay(
     """Judge logged runs with the health engine, as if they were running now."""
     from lowtide.ingest.replay import find_runs, replay_run
 
-    for path in find_runs(paths):
-        result = replay_run(path, observe_for)
+    for source in find_runs(paths):
+        path = source.path
+        result = replay_run(source, observe_for)
         if as_json:
             sys.stdout.write(json.dumps(result.to_json()) + "\n")
             continue
@@ -262,6 +270,111 @@ def replay(
                 f"{incident['message']}",
                 highlight=False,
             )
+
+
+@app.command()
+@clean_errors
+def watch(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Folders or files to follow: TensorBoard event folders, CSV logs "
+            "(lowtide, Lightning, Keras), Hugging Face output folders."
+        ),
+    ],
+    interval: Annotated[
+        float, typer.Option(min=0.01, help="Seconds between two looks at the files.")
+    ] = 1.0,
+    project: Annotated[
+        str | None, typer.Option(help="Project of every run; by default its parent folder.")
+    ] = None,
+    once: Annotated[
+        bool, typer.Option("--once", help="Read what is there, send it, and exit.")
+    ] = False,
+) -> None:
+    """Follow training logs as they are written and stream their points into lowtide.
+
+    Each run folder (or CSV log) becomes a run, sent to the server at LOWTIDE_URL,
+    or written into the store when no server answers. Ctrl-C stops after sending
+    what was read.
+    """
+    from lowtide.ingest.targets import open_target
+    from lowtide.ingest.watch import PollResult, Watcher
+    from lowtide.sdk.settings import ClientSettings
+
+    _log_to_stderr()
+    stop = threading.Event()
+
+    def report(result: PollResult) -> None:
+        for run in result.new_runs:
+            source = run.source
+            console.print(
+                f"[green]+[/green] {source.project}/{source.name}  "
+                f"[dim]{source.format.value} · {source.path}[/dim]",
+                highlight=False,
+            )
+        for run in result.finished_runs:
+            console.print(f"[blue]✓[/blue] {run.source.name} finished", highlight=False)
+        for run in result.ended_runs:
+            console.print(f"[dim]- {run.source.name}: its log is gone[/dim]", highlight=False)
+
+    client = ClientSettings.from_env()
+    with open_target(_settings(), client) as target:
+        watcher = Watcher(paths, target, client, project=project)
+        console.print(f"watching {len(paths)} path(s), sending to {target.description}")
+        try:
+            with _stop_on_signals(stop):
+                if once:
+                    report(watcher.poll(final=True))
+                elif console.is_terminal:
+                    with console.status("watching") as status:
+
+                        def show(result: PollResult) -> None:
+                            report(result)
+                            n = len(watcher.runs)
+                            status.update(
+                                f"watching {n} run{'' if n == 1 else 's'} · "
+                                f"{watcher.points:,} points"
+                            )
+
+                        watcher.run(interval, stop, show)
+                else:
+                    watcher.run(interval, stop, report)
+        finally:
+            watcher.close()
+    n = len(watcher.runs)
+    console.print(f"{n} run{'' if n == 1 else 's'}, {watcher.points:,} new points", highlight=False)
+
+
+@contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """Ctrl-C (or SIGTERM) sets `stop`; a second Ctrl-C interrupts at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _log_to_stderr() -> None:
+    """Warnings of the library (an unreachable server, a damaged file) as lines on stderr."""
+    from rich.logging import RichHandler
+
+    logging.basicConfig(
+        level=logging.WARNING,
+        format="%(message)s",
+        handlers=[RichHandler(console=err_console, show_path=False, show_time=False)],
+    )
 
 
 @app.command("incidents")

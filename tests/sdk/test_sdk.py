@@ -19,6 +19,7 @@ import pytest
 import lowtide
 from lowtide.config import Settings
 from lowtide.sdk import ClientSettings, Mode, Run
+from lowtide.sdk.sender import Sender
 from lowtide.sdk.spool import Spool
 from lowtide.server.spool_import import SpoolImporter
 from lowtide.server.sync import sync
@@ -287,3 +288,30 @@ def test_exported_members_are_sorted_and_complete() -> None:
         if not name.startswith("_") and not inspect.ismodule(value) and name != "annotations"
     }
     assert public | {"__version__"} == set(lowtide.__all__)
+
+
+@pytest.mark.parametrize(("every", "expected"), [(30.0, ["heartbeat"]), (None, [])])
+def test_heartbeats_can_be_left_out(
+    tmp_path: Path, every: float | None, expected: list[str]
+) -> None:
+    """A sender that is not the run's own process (a log watcher) must not say it is alive."""
+    sent: list[str] = []
+
+    class Recorder:
+        def send(self, op: dict[str, object]) -> None:
+            sent.append(str(op["op"]))
+
+    now = [0.0]
+    sender = Sender(
+        "quiet", Recorder(), Spool(tmp_path, 1 << 20), list, 0.01,
+        clock=lambda: now[0], heartbeat_interval_s=every,
+    )  # fmt: skip
+    sender.start()
+    now[0] = 1000.0
+    sender.wake()
+    if expected:
+        wait_for(lambda: sent == expected, timeout=2)
+    else:
+        time.sleep(0.1)  # cycles enough for a heartbeat to have gone out
+    sender.close(None, 5)
+    assert sent == expected

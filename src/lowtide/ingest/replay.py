@@ -15,12 +15,19 @@ from typing import Any
 
 from lowtide.core.health import Action, HealthEngine, RunHealth
 from lowtide.errors import ValidationError
-from lowtide.ingest.csv_log import is_metric_csv, read_rows
+from lowtide.ingest.sources import Source, find_sources
 
 #: Seconds the clock runs on after a run's last point (`--observe-for`).
 DEFAULT_OBSERVE_S = 600.0
 #: A stall is looked for this long after the moment it becomes due.
 _EPSILON_S = 1e-3
+#: Seconds between two records of a format that keeps no clock (Lightning, Keras,
+#: Hugging Face): one record a second, so that the run has a rhythm to judge.
+CLOCKLESS_GAP_S = 1.0
+
+
+#: Incidents opened during a replay, by identity, with what is reported of each.
+_Opened = dict[int, tuple[object, dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -42,40 +49,31 @@ class ReplayResult:
         }
 
 
-def find_runs(paths: list[Path]) -> Iterator[Path]:
-    """Each run under the given paths: a CSV file, or each CSV file or subfolder of a folder."""
-    for path in paths:
-        if not path.exists():
-            raise ValidationError(f"{path} does not exist")
-        if path.is_file():
-            if not is_metric_csv(path):
-                raise ValidationError(f"{path} is not a CSV log with 'step,wall_time' columns")
-            yield path
-            continue
-        for child in sorted(path.iterdir()):
-            if child.is_file() and is_metric_csv(child):
-                yield child
-            elif child.is_dir():
-                yield from (c for c in sorted(child.iterdir()) if is_metric_csv(c))
+def find_runs(paths: list[Path]) -> Iterator[Source]:
+    """Each run under the given paths: TensorBoard, CSV (lowtide, Lightning, Keras), HF Trainer."""
+    yield from find_sources(paths)
 
 
 def replay_run(
-    path: Path, observe_for: float = DEFAULT_OBSERVE_S, planned_steps: int | None = None
+    run: Source | Path, observe_for: float = DEFAULT_OBSERVE_S, planned_steps: int | None = None
 ) -> ReplayResult:
-    """Feed one run through a fresh engine and report its incidents (and its ETA at the
-    last point, when `planned_steps` is given)."""
+    """Feed one run (a source, or a log file) through a fresh engine and report its incidents,
+    and its ETA at the last point when the planned steps are known (given, or in the log)."""
+    source = run if isinstance(run, Source) else _source_of(run)
+    path = source.path
     now = [0.0]
     engine = HealthEngine(clock=lambda: now[0])
-    health = engine.run(str(path), planned_steps=planned_steps)
-    opened: dict[int, dict[str, Any]] = {}
+    health = engine.run(str(path), planned_steps=planned_steps or source.info().planned_steps)
+    opened: _Opened = {}
     last_time = math.nan
-    for row in read_rows(path):
-        _advance(health, opened, row.wall_time)
-        now[0] = row.wall_time
-        for key, value in row.values.items():
-            health.observe(key, row.step, row.wall_time, value)
+    for i, record in enumerate(source.records()):
+        wall_time = record.wall_time if record.wall_time is not None else i * CLOCKLESS_GAP_S
+        _advance(health, opened, wall_time)
+        now[0] = wall_time
+        for key, value in record.values.items():
+            health.observe(key, record.step, wall_time, value)
         _collect(health, opened)
-        last_time = row.wall_time
+        last_time = wall_time
     eta_s = health.eta_s()
     if math.isfinite(last_time):
         end = last_time + observe_for
@@ -84,14 +82,21 @@ def replay_run(
         _collect(health, opened)
     return ReplayResult(
         run=str(path),
-        incidents=list(opened.values()),
+        incidents=[summary for _, summary in opened.values()],
         state=health.state.value,
         eta_s=eta_s,
         n_points=health.n_points,
     )
 
 
-def _advance(health: RunHealth, opened: dict[int, dict[str, Any]], until: float) -> None:
+def _source_of(path: Path) -> Source:
+    found = find_sources([path])
+    if len(found) != 1:
+        raise ValidationError(f"{path} holds {len(found)} runs; replay needs exactly one")
+    return found[0]
+
+
+def _advance(health: RunHealth, opened: _Opened, until: float) -> None:
     """Let the clock reach `until`, stopping at every moment a stall or crash falls due."""
     due = health.next_due() + _EPSILON_S
     while due < until:
@@ -103,19 +108,23 @@ def _advance(health: RunHealth, opened: dict[int, dict[str, Any]], until: float)
         due = following
 
 
-def _collect(health: RunHealth, opened: dict[int, dict[str, Any]]) -> None:
+def _collect(health: RunHealth, opened: _Opened) -> None:
     for event in health.take_events():
         incident = event.incident
         if event.action is Action.OPENED:
-            opened[id(incident)] = {
-                "rule": incident.rule.value,
-                "severity": incident.severity.value,
-                "step": incident.opened_step,
-                "wall_time": incident.opened_at,
-                "onset_step": incident.onset_step,
-                "message": incident.message,
-            }
+            # The incident is kept with its summary: while it lives, no other can take its id.
+            opened[id(incident)] = (
+                incident,
+                {
+                    "rule": incident.rule.value,
+                    "severity": incident.severity.value,
+                    "step": incident.opened_step,
+                    "wall_time": incident.opened_at,
+                    "onset_step": incident.onset_step,
+                    "message": incident.message,
+                },
+            )
         elif event.action is Action.UPDATED and id(incident) in opened:
-            opened[id(incident)]["severity"] = incident.severity.value
+            opened[id(incident)][1]["severity"] = incident.severity.value
         elif event.action is Action.RESOLVED and id(incident) in opened:
-            opened[id(incident)]["resolved_at"] = incident.resolved_at
+            opened[id(incident)][1]["resolved_at"] = incident.resolved_at

@@ -37,7 +37,11 @@ Record = tuple[int, float, Mapping[str, Any]]
 
 
 class Sender:
-    """One background thread per run that batches, sends and spools."""
+    """One background thread per run that batches, sends and spools.
+
+    It sends a heartbeat when idle for `heartbeat_interval_s`; None sends none, for
+    senders that are not the run's own process (`lowtide watch` tailing its logs).
+    """
 
     def __init__(
         self,
@@ -47,6 +51,7 @@ class Sender:
         take_records: Callable[[], list[Record]],
         flush_interval_s: float,
         clock: Callable[[], float] = time.monotonic,
+        heartbeat_interval_s: float | None = HEARTBEAT_INTERVAL_S,
     ) -> None:
         self.run_id = run_id
         self._transport = transport
@@ -54,6 +59,7 @@ class Sender:
         self._take_records = take_records
         self._interval = flush_interval_s
         self._clock = clock
+        self._heartbeat_s = heartbeat_interval_s
         self._queue: deque[Op] = deque()
         self._wake = threading.Event()
         self._closing = False
@@ -120,7 +126,11 @@ class Sender:
         ops.extend(self._batches(self._take_records()))
         if final and self._final is not None:
             ops.append(self._final)
-        elif not ops and self._clock() - self._last_sent > HEARTBEAT_INTERVAL_S:
+        elif (
+            not ops
+            and self._heartbeat_s is not None
+            and self._clock() - self._last_sent > self._heartbeat_s
+        ):
             ops.append({"op": "heartbeat", "run_id": self.run_id})
         if self._spooling:
             for op in ops:
