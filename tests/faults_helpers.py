@@ -250,6 +250,10 @@ class ClientProcess:
         return tail(self.log_path)
 
 
+#: Seconds a client holds its finish at most, waiting for the test's go-ahead.
+HOLD_LIMIT_S = 120.0
+
+
 def start_client(
     *,
     home: Path,
@@ -262,12 +266,16 @@ def start_client(
     seconds: float,
     seed: int = 0,
     flush_interval_s: float = 0.1,
+    hold_until: Path | None = None,
 ) -> ClientProcess:
-    """Log `steps` x `keys` points into run `run_id`, spread evenly over `seconds`."""
+    """Log `steps` x `keys` points into run `run_id`, spread evenly over `seconds`; with
+    `hold_until`, finish the run only once that file exists (so a test can be sure the
+    client still lives at a moment of its choosing, however slow the machine)."""
     env = process_env(home, url, LOWTIDE_FLUSH_INTERVAL=str(flush_interval_s))
     args = [
         *("--run-id", run_id, "--project", project, "--steps", str(steps)),
         *("--keys", str(keys), "--seconds", str(seconds), "--seed", str(seed)),
+        *(("--hold-until", str(hold_until)) if hold_until else ()),
     ]
     with open(log_path, "wb") as out:
         proc = subprocess.Popen(
@@ -343,6 +351,7 @@ def client_main(argv: Sequence[str]) -> int:
     parser.add_argument("--keys", type=int, required=True)
     parser.add_argument("--seconds", type=float, required=True)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--hold-until", type=Path, default=None)
     args = parser.parse_args(argv)
 
     import lowtide
@@ -362,6 +371,9 @@ def client_main(argv: Sequence[str]) -> int:
         if pause > 0:
             time.sleep(pause)
     logged_s = time.monotonic() - began
+    held = time.monotonic() + HOLD_LIMIT_S
+    while args.hold_until is not None and not args.hold_until.exists() and time.monotonic() < held:
+        time.sleep(0.05)
     run.finish()
     print(
         f"client {args.run_id}: logged {args.steps} steps in {logged_s:.1f} s, "
