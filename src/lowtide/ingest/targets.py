@@ -8,7 +8,6 @@ steps a run already holds, so that a restarted watcher sends nothing twice.
 from __future__ import annotations
 
 import json
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -19,23 +18,17 @@ from typing import Protocol
 from sqlalchemy.exc import SQLAlchemyError
 
 from lowtide.config import Settings
-from lowtide.core.batch import BatchLimits, parse_batch
-from lowtide.core.records import RunSpec, RunStatus
+from lowtide.core.batch import BatchLimits
 from lowtide.errors import (
-    ConflictError,
     NotFoundError,
-    RejectedError,
     StoreError,
     TransportError,
-    ValidationError,
 )
 from lowtide.sdk.ops import Op
 from lowtide.sdk.settings import ClientSettings
-from lowtide.sdk.transport import HTTPTransport, Transport
+from lowtide.sdk.transport import HTTPTransport, Transport, server_answers
 from lowtide.store import Store, open_store
-
-#: Seconds to wait for the server's health answer before writing into the store.
-PROBE_TIMEOUT_S = 2.0
+from lowtide.store.ops import apply_op
 
 
 class Target(Protocol):
@@ -100,46 +93,9 @@ class StoreTarget:
     def send(self, op: Op) -> None:
         """Do what the HTTP API would do with an operation."""
         try:
-            self._apply(op)
-        except (ValidationError, NotFoundError, ConflictError) as exc:
-            raise RejectedError(str(exc), 404 if isinstance(exc, NotFoundError) else 422) from exc
-        except (KeyError, TypeError, ValueError) as exc:
-            raise RejectedError(f"a malformed {op.get('op')} operation: {exc}", 422) from exc
+            apply_op(self.store, op, self._limits)
         except (StoreError, SQLAlchemyError) as exc:
             raise TransportError(f"the store failed {op.get('op')}: {exc}") from exc
-
-    def _apply(self, op: Op) -> None:
-        kind, run_id, body = op["op"], str(op.get("run_id", "")), op.get("body") or {}
-        if kind == "create_run":
-            self.store.create_run(
-                RunSpec(
-                    project=body["project"],
-                    name=body.get("name"),
-                    uid=body.get("id") or run_id,
-                    config=dict(body.get("config") or {}),
-                    tags=tuple(body.get("tags") or ()),
-                    started_at=body.get("started_at"),
-                    planned_steps=body.get("planned_steps"),
-                )
-            )
-        elif kind == "log":
-            self.store.log_batch(run_id, parse_batch(body, self._limits, time.time()))
-        elif kind == "heartbeat":
-            self.store.heartbeat(run_id)
-        elif kind == "finish":
-            status = RunStatus(body.get("status", RunStatus.FINISHED.value))
-            self.store.finish_run(run_id, status, message=str(body.get("message", "")))
-        else:
-            raise ValidationError(f"unknown operation {kind!r}")
-
-
-def server_answers(url: str, timeout_s: float = PROBE_TIMEOUT_S) -> bool:
-    """True when a lowtide server answers at `url`."""
-    try:
-        with urllib.request.urlopen(f"{url.rstrip('/')}/api/v1/health", timeout=timeout_s) as a:
-            return bool(a.status == 200)
-    except (urllib.error.URLError, OSError, ValueError):
-        return False
 
 
 @contextmanager

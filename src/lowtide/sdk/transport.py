@@ -5,7 +5,9 @@ from __future__ import annotations
 import http.client
 import json
 import threading
+import urllib.error
 import urllib.parse
+import urllib.request
 from typing import Protocol
 
 from lowtide.errors import ConfigError, RejectedError, TransportError
@@ -76,6 +78,19 @@ class HTTPTransport:
         cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
         self._conn = cls(self._host, self._port, timeout=self._timeout)
         return self._conn
+
+
+#: Seconds to wait for a server's health answer before taking it for absent.
+PROBE_TIMEOUT_S = 2.0
+
+
+def server_answers(url: str, timeout_s: float = PROBE_TIMEOUT_S) -> bool:
+    """True when a lowtide server answers at `url`."""
+    try:
+        with urllib.request.urlopen(f"{url.rstrip('/')}/api/v1/health", timeout=timeout_s) as a:
+            return bool(a.status == 200)
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
 
 
 def _error_message(answer: bytes) -> str:

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 
 from lowtide.config import Settings
 from lowtide.sdk.settings import ClientSettings
 from lowtide.sdk.spool import Spool
-from lowtide.sdk.transport import HTTPTransport
+from lowtide.sdk.transport import HTTPTransport, server_answers
 from lowtide.server.ops import apply_op
 from lowtide.store import open_store
-
-#: Seconds to wait for the server's health answer before using the store directly.
-PROBE_TIMEOUT_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -28,19 +23,10 @@ class SyncResult:
     busy: bool
 
 
-def server_is_up(url: str) -> bool:
-    """True when a lowtide server answers at `url`."""
-    try:
-        with urllib.request.urlopen(f"{url}/api/v1/health", timeout=PROBE_TIMEOUT_S) as answer:
-            return bool(answer.status == 200)
-    except (urllib.error.URLError, OSError, ValueError):
-        return False
-
-
 def sync(settings: Settings, client: ClientSettings, *, direct: bool = False) -> SyncResult:
     """Drain the spool to the server at `client.url`, or into the store when none answers."""
     spool = Spool(client.spool_dir, max_bytes=0)
-    if not direct and server_is_up(client.url):
+    if not direct and server_answers(client.url):
         transport = HTTPTransport(client.url, client.timeout_s)
         try:
             result = spool.drain(transport.send)
