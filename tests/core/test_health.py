@@ -421,3 +421,33 @@ def test_system_metrics_do_not_hide_a_hung_loop() -> None:
     stall = feed.opened()["stall"].incident
     assert stall.severity.value == "page"
     assert "crashed" not in feed.opened()
+
+
+def test_a_writer_that_flushes_every_two_minutes_is_not_stalled_between_flushes() -> None:
+    feed = Feed()
+    health = feed.health
+    for flush in range(1, 6):
+        start = (flush - 1) * 120
+        for t in range(start, start + 120):
+            feed.now = float(t)
+            step = t + 7  # not a round step at the end: that could be a finished run
+            feed.events += feed.engine.observe("r", "loss", step, float(t), 1.0 / (t + 1))
+        health.arrival(float(start + 120), float(start))
+        for later in range(start + 121, start + 240, 5):
+            feed.tick(float(later))
+    assert "stall" not in feed.opened()
+    feed.tick(600 + 120 + health.silence_limit() + 10)
+    assert "stall" in feed.opened()
+
+
+def test_arrivals_prove_life_only_for_runs_that_beat() -> None:
+    watched = Feed().rows(series_rows("loss", decaying(100)))
+    watched.health.arrival(100.0, 0.0)
+    watched.tick(100 + 3600)
+    assert "crashed" not in watched.opened()
+    assert watched.opened()["stall"].incident.severity.value == "warn"
+    sdk = Feed().rows(series_rows("loss", decaying(100)))
+    sdk.engine.heartbeat("r", 1.0)
+    sdk.health.arrival(100.0, 99.0)
+    sdk.tick(100 + 200)
+    assert "crashed" in sdk.opened()

@@ -87,6 +87,10 @@ class Run:
         if planned_steps:
             body["planned_steps"] = int(planned_steps)
         self._sender.enqueue({"op": "create_run", "run_id": self.id, "body": body})
+        # Tells the server this run's process will keep saying it lives, so that its
+        # silence can mean a crash (a log file followed by `lowtide watch` says no such thing).
+        if self.settings.mode is Mode.ONLINE:
+            self._sender.enqueue({"op": "heartbeat", "run_id": self.id})
         self._sender.start()
         if self.settings.system_interval_s > 0:
             self._system = SystemMonitor(self._log_system, self.settings.system_interval_s)

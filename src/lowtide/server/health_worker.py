@@ -99,10 +99,11 @@ def _handle(engine: HealthEngine, job: tuple[Any, ...]) -> list[tuple[str, Incid
     if kind in ("batch", "prime"):
         batch: Batch = job[2]
         health = engine.run(run_id)
-        for key, step, wall_time, value in _rows(batch):
+        rows = _rows(batch)
+        for key, step, wall_time, value in rows:
             health.observe(key, step, wall_time, value)
-        if kind == "batch" and len(job) > 3:
-            health.heartbeat(job[3])
+        if kind == "batch" and len(job) > 3 and rows:
+            health.arrival(job[3], rows[0][2])
         events = health.take_events()
         return [] if kind == "prime" else [(run_id, e) for e in events]
     raise ValueError(f"unknown job {kind!r}")

@@ -10,6 +10,7 @@ than repeated, and resolved when the run recovers.
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -126,6 +127,8 @@ class RunHealth:
         self.last_step: int | None = None
         self.last_eval_time = math.nan
         self.last_heartbeat = math.nan
+        self.beats = False
+        self.lags: deque[float] = deque(maxlen=r.LAG_WINDOW)
         self.clock_now = math.nan
         self.n_points = 0
         self._nonfinite_keys: set[str] = set()
@@ -262,8 +265,30 @@ class RunHealth:
         return self.outlook.eta_s()
 
     def heartbeat(self, wall_time: float) -> None:
+        """The run's process says it lives (SDK heartbeats, system metrics)."""
+        self.beats = True
         if not wall_time <= self.last_heartbeat:  # NaN until the first one
             self.last_heartbeat = wall_time
+
+    def arrival(self, now: float, oldest: float) -> None:
+        """A batch of this run reached the server at `now`; its oldest point is of `oldest`.
+
+        How long points take to arrive is learned, so that a writer that flushes every
+        two minutes (TensorBoard's) is not stalled between flushes. An arrival proves
+        the process alive only for runs whose process beats at all.
+        """
+        if math.isfinite(oldest) and now >= oldest:
+            self.lags.append(now - oldest)
+        if self.beats:
+            self.heartbeat(now)
+
+    def silence_limit(self) -> float:
+        """Seconds without points after which the run counts as stalled."""
+        return self.cadence.silence_limit() + max(self.lags, default=0.0)
+
+    def page_limit(self) -> float:
+        """Seconds without points after which a stall pages."""
+        return self.cadence.page_limit() + max(self.lags, default=0.0)
 
     def tick(self, now: float) -> None:
         self.clock_now = now
@@ -278,7 +303,7 @@ class RunHealth:
         if not self.cadence.known:
             return
         silence = now - last_point
-        if silence <= self.cadence.silence_limit():
+        if silence <= self.silence_limit():
             return
         gap = self.cadence.usual_gap
         evidence = {
@@ -293,7 +318,7 @@ class RunHealth:
         if self.state is RunState.STALLED:
             # Without heartbeats a silent run may simply have ended (a log file that
             # stopped growing): only a process that is known alive is worth waking for.
-            if math.isfinite(self.last_heartbeat) and silence > self.cadence.page_limit():
+            if math.isfinite(self.last_heartbeat) and silence > self.page_limit():
                 self.fire(
                     RuleId.STALL, None, self.last_step, now, message, evidence,
                     severity=Severity.PAGE,
@@ -330,10 +355,10 @@ class RunHealth:
                 stall = self.open.get(RuleId.STALL)
                 beating = math.isfinite(self.last_heartbeat)
                 if beating and (stall is None or stall.severity is not Severity.PAGE):
-                    due = min(due, last + self.cadence.page_limit())
+                    due = min(due, last + self.page_limit())
             else:
                 complete = self.looks_complete()
-                limit = self._done_limit(complete) if complete else self.cadence.silence_limit()
+                limit = self._done_limit(complete) if complete else self.silence_limit()
                 due = min(due, last + limit)
         return due
 
@@ -345,8 +370,8 @@ class RunHealth:
         a long pause, so they wait as long as a stall would before it pages.
         """
         if complete.startswith(PLANNED_REASON):
-            return self.cadence.silence_limit()
-        return self.cadence.page_limit()
+            return self.silence_limit()
+        return self.page_limit()
 
     def looks_complete(self) -> str:
         """Why the run looks finished although nobody said so; '' if it does not."""

@@ -160,6 +160,9 @@ STALL_PAGE_MIN_S = 300.0
 PAUSE_GAPS = 2.5
 #: Pauses seen at least this often count as recurring.
 RECURRING_PAUSES = 2
+#: Recent deliveries whose lag (arrival less the oldest point's time) widens the silence a
+#: stall needs: a writer that buffers for minutes is not stalled between flushes.
+LAG_WINDOW = 16
 #: Seconds without points or heartbeats after which a run that used to send
 #: heartbeats has crashed (the SDK beats every 30 s when it has nothing else to send).
 CRASH_SILENCE_S = 90.0
