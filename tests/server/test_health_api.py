@@ -38,7 +38,14 @@ def test_nan_loss_opens_a_page_incident(health_server: LiveServer, tmp_path: Pat
         for step in range(60):
             loss = 1.0 / (step + 1) if step < 40 else math.nan
             run.log({"train/loss": loss}, step=step)
-    found = wait_for(lambda: [i for i in incidents(health_server.url) if i["rule"] == "nonfinite"])
+    # Resolved by the run's end, which the engine may judge a moment after the NaN itself.
+    found = wait_for(
+        lambda: [
+            i
+            for i in incidents(health_server.url)
+            if i["rule"] == "nonfinite" and i["resolution"] is not None
+        ]
+    )
     [page] = found
     assert page["severity"] == "page"
     assert page["opened_step"] == 40
@@ -132,3 +139,33 @@ def test_failed_run_pages_as_crashed(health_server: LiveServer, status: str) -> 
     assert incident["severity"] == "page"
     assert "OOM" in incident["message"]
     client.close()
+
+
+def test_health_off_leaves_the_engine_stopped(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from lowtide.config import Settings
+    from lowtide.store import open_store
+    from tests.conftest import start_server
+
+    calls: list[str] = []
+
+    class Engine:
+        def __getattr__(self, name: str) -> Callable[..., None]:
+            return lambda *_: calls.append(name)
+
+    monkeypatch.setenv("LOWTIDE_HEALTH", "off")
+    settings = Settings(home=tmp_path, database_url=f"sqlite:///{tmp_path / 'lowtide.db'}")
+    assert settings.health is False
+    store = open_store(settings.database_url)
+    store.upgrade()
+    server, thread, url = start_server(settings, store, health=Engine())  # type: ignore[arg-type]
+    try:
+        run = httpx.post(f"{url}/api/v1/runs", json={"project": "p"}).json()
+        body = {"metrics": {"loss": {"steps": [1], "values": [1.0]}}}
+        assert httpx.post(f"{url}/api/v1/runs/{run['id']}/batches", json=body).status_code == 200
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        store.close()
+    assert calls == []

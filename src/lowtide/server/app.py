@@ -29,8 +29,11 @@ def create_app(
 
     With `import_spool`, a background thread takes in what SDK processes left
     in the local spool folder while the server was down. With `health`, every
-    batch is judged by the health engine (started and stopped with the app).
+    batch is judged by the health engine (started and stopped with the app),
+    unless the settings turn it off (`LOWTIDE_HEALTH=off`).
     """
+    if not settings.health:
+        health = None
     importer = SpoolImporter(settings.spool_dir, store, settings) if import_spool else None
 
     @asynccontextmanager
