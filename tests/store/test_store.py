@@ -241,15 +241,16 @@ def test_reading_one_key_is_an_index_range_scan(sqlite_store: Store) -> None:
     run = sqlite_store.create_run(RunSpec(project="p"))
     sqlite_store.log_batch(run.uid, batch(points("loss", [1], [1.0])))
     with sqlite_store._read() as conn:
-        plan = conn.execute(
-            text(
-                'EXPLAIN QUERY PLAN SELECT steps, wall_times, "values" FROM point_chunks '
-                "WHERE run_id = 1 AND key_id = 1 AND first_step <= 10 ORDER BY id"
-            )
-        ).all()
-    detail = " ".join(str(row[-1]) for row in plan)
-    assert "USING INDEX ix_point_chunks_run_id_key_id_first_step" in detail
-    assert "SCAN point_chunks" not in detail.replace("USING INDEX", "")
+        for start, end in ((False, False), (True, True)):
+            sql = sqlite_store._sql.chunks_in_range(start, end)
+            params = {"run_id": 1, "key_id": 1, "start": 0, "end": 10}
+            plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params).all()
+            detail = " ".join(str(row[-1]) for row in plan)
+            assert "USING INDEX ix_point_chunks_run_id_key_id_" in detail
+            assert "SCAN point_chunks" not in detail.replace("USING INDEX", "")
+            if not start:
+                # The index hands the chunks over in write order: no sort of the blobs.
+                assert "TEMP B-TREE" not in detail
 
 
 @pytest.mark.postgres
@@ -261,16 +262,12 @@ def test_postgres_uses_the_index(pg_url: str) -> None:
         s.log_batch(run.uid, batch(points("loss", [1], [1.0])))
         with s._read() as conn:
             conn.execute(text("SET enable_seqscan = off"))
+            sql = s._sql.chunks_in_range(False, False)
             plan = " ".join(
-                r[0]
-                for r in conn.execute(
-                    text(
-                        "EXPLAIN SELECT steps FROM point_chunks "
-                        "WHERE run_id = 1 AND key_id = 1 ORDER BY id"
-                    )
-                )
+                r[0] for r in conn.exec_driver_sql(f"EXPLAIN {sql}", {"run_id": 1, "key_id": 1})
             )
-        assert "ix_point_chunks_run_id_key_id_first_step" in plan
+        assert "ix_point_chunks_run_id_key_id_id" in plan
+        assert "Sort" not in plan
     finally:
         s.close()
 
