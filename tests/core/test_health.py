@@ -345,3 +345,19 @@ def test_one_open_incident_per_rule_is_updated_not_repeated() -> None:
     opened = [e for e in feed.events if e.action is Action.OPENED]
     assert [e.incident.rule.value for e in opened].count("divergence") == 1
     assert feed.opened()["divergence"].incident.count > 1
+
+
+@pytest.mark.parametrize("size", [1, 2, 9, 64])
+def test_rolling_median_matches_the_median_of_its_window(size: int) -> None:
+    from lowtide.core.health.level import RollingMedian, median
+
+    rng = np.random.default_rng(size)
+    # Rounded, so that equal values come and go too; infinities have a place in the order.
+    values = np.round(rng.normal(size=500), 1).tolist() + [math.inf, -math.inf, 0.0] * 3
+    rolling = RollingMedian(size)
+    assert math.isnan(rolling.median)
+    for i, v in enumerate(values):
+        rolling.push(v)
+        got, want = rolling.median, median(values[max(0, i + 1 - size) : i + 1])
+        assert got == want or (math.isnan(got) and math.isnan(want))  # (inf + -inf) / 2
+        assert rolling.last == v

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, insort
 from collections import deque
 
 from lowtide.core.health.rules import INITIAL_POINTS, LEVEL_POINTS, NOISE_REFRESH, NOISE_WINDOW
@@ -16,6 +17,44 @@ def median(values: list[float]) -> float:
     ordered = sorted(values)
     mid = len(ordered) // 2
     return ordered[mid] if len(ordered) % 2 else 0.5 * (ordered[mid - 1] + ordered[mid])
+
+
+class RollingMedian:
+    """The median of the last `size` values pushed, kept sorted as they come and go.
+
+    A push is a binary search and a short list move, instead of a sort of the
+    window for every point. Values must not be NaN (it has no place in an order).
+    """
+
+    __slots__ = ("_sorted", "_window")
+
+    def __init__(self, size: int) -> None:
+        self._window: deque[float] = deque(maxlen=size)
+        self._sorted: list[float] = []
+
+    def push(self, value: float) -> None:
+        window, ordered = self._window, self._sorted
+        if len(window) == window.maxlen:
+            del ordered[bisect_left(ordered, window[0])]
+        window.append(value)
+        insort(ordered, value)
+
+    @property
+    def median(self) -> float:
+        """The window's median (the mean of the middle two for an even count); NaN if empty."""
+        ordered = self._sorted
+        size = len(ordered)
+        if not size:
+            return math.nan
+        mid = size // 2
+        return ordered[mid] if size % 2 else 0.5 * (ordered[mid - 1] + ordered[mid])
+
+    @property
+    def last(self) -> float:
+        return self._window[-1]
+
+    def __len__(self) -> int:
+        return len(self._window)
 
 
 class Level:
@@ -39,7 +78,7 @@ class Level:
 
     def __init__(self) -> None:
         self.n = 0
-        self._recent: deque[float] = deque(maxlen=LEVEL_POINTS)
+        self._recent = RollingMedian(LEVEL_POINTS)
         self._diffs: deque[float] = deque(maxlen=NOISE_WINDOW)
         self._first: list[float] = []
         self.level = math.nan
@@ -51,10 +90,10 @@ class Level:
     def push(self, value: float, step: int) -> None:
         self.n += 1
         recent = self._recent
-        if recent:
-            self._diffs.append(value - recent[-1])
-        recent.append(value)
-        self.level = median(list(recent))
+        if len(recent):
+            self._diffs.append(value - recent.last)
+        recent.push(value)
+        self.level = recent.median
         if self.n <= INITIAL_POINTS:
             self._first.append(value)
             self.initial = median(self._first)

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from lowtide.core.health import rules as r
 from lowtide.core.health.kinds import SeriesKind
-from lowtide.core.health.level import Level, Streak, median
+from lowtide.core.health.level import Level, RollingMedian, Streak, median
 from lowtide.core.health.rules import RuleId, Severity
 
 #: Points (or evaluations) a condition must stay false before its incident resolves.
@@ -365,7 +365,7 @@ class GradNormMonitor(Monitor):
 
     def __init__(self, key: str) -> None:
         super().__init__(key)
-        self._recent: deque[float] = deque(maxlen=r.LEVEL_POINTS)
+        self._recent = RollingMedian(r.LEVEL_POINTS)
         self._baseline: list[float] = []
         self._usual = math.nan
         self._streak = Streak(r.EXPLODING_PERSIST, RESOLVE_POINTS)
@@ -377,10 +377,10 @@ class GradNormMonitor(Monitor):
         judge.grad_zero = self._zeros >= r.NO_LEARNING_ZERO_POINTS
         if value <= 0:
             return
-        self._recent.append(value)
+        self._recent.push(value)
         if self.n <= r.LEVEL_POINTS:  # the first steps' norms are not yet typical
             return
-        level = median(list(self._recent))
+        level = self._recent.median
         if not math.isfinite(self._usual):
             self._baseline.append(level)
             if len(self._baseline) >= r.EXPLODING_BASELINE_POINTS:
@@ -414,7 +414,7 @@ class ThroughputMonitor(Monitor):
     def __init__(self, key: str, kind: SeriesKind) -> None:
         super().__init__(key)
         self.kind = kind
-        self._recent: deque[float] = deque(maxlen=r.LEVEL_POINTS)
+        self._recent = RollingMedian(r.LEVEL_POINTS)
         self._reference: deque[float] = deque(maxlen=4 * r.THROUGHPUT_BASELINE_POINTS)
         self._usual = math.nan
         self._streak = Streak(r.THROUGHPUT_PERSIST, RESOLVE_POINTS)
@@ -424,8 +424,8 @@ class ThroughputMonitor(Monitor):
         if value <= 0:
             return
         speed = 1.0 / value if self.kind is SeriesKind.STEP_TIME else value
-        self._recent.append(speed)
-        level = median(list(self._recent))
+        self._recent.push(speed)
+        level = self._recent.median
         if not self._streak.active and self._streak.hits == 0:
             self._reference.append(speed)
             if self.n % r.NOISE_REFRESH == 0 or self.n <= r.THROUGHPUT_BASELINE_POINTS:
