@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -169,3 +171,13 @@ def test_health_off_leaves_the_engine_stopped(
         thread.join(timeout=10)
         store.close()
     assert calls == []
+
+
+def test_the_engine_process_does_not_import_the_web_app() -> None:
+    # The child process imports health_worker (and so this package) to run the engine.
+    code = (
+        "import sys, lowtide.server.health_worker\n"
+        "print([m for m in ('fastapi', 'starlette', 'uvicorn') if m in sys.modules])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
