@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lowtide.core.health import Action, HealthEngine, RunHealth
+from lowtide.core.health import Action, HealthEngine, Incident, RunHealth
 from lowtide.errors import ValidationError
 from lowtide.ingest.csv_log import is_metric_csv, read_rows
 
@@ -64,7 +64,7 @@ def replay_run(path: Path, observe_for: float = DEFAULT_OBSERVE_S) -> ReplayResu
     now = [0.0]
     engine = HealthEngine(clock=lambda: now[0])
     health = engine.run(str(path))
-    opened: dict[int, dict[str, Any]] = {}
+    opened = _Opened()
     last_time = math.nan
     for row in read_rows(path):
         _advance(health, opened, row.wall_time)
@@ -80,14 +80,22 @@ def replay_run(path: Path, observe_for: float = DEFAULT_OBSERVE_S) -> ReplayResu
         _collect(health, opened)
     return ReplayResult(
         run=str(path),
-        incidents=list(opened.values()),
+        incidents=list(opened.found.values()),
         state=health.state.value,
         eta_s=None,
         n_points=health.n_points,
     )
 
 
-def _advance(health: RunHealth, opened: dict[int, dict[str, Any]], until: float) -> None:
+class _Opened:
+    """Incidents opened so far, by incident; the incidents are held, so that no id is reused."""
+
+    def __init__(self) -> None:
+        self.found: dict[int, dict[str, Any]] = {}
+        self.held: list[Incident] = []
+
+
+def _advance(health: RunHealth, opened: _Opened, until: float) -> None:
     """Let the clock reach `until`, stopping at every moment a stall or crash falls due."""
     due = health.next_due() + _EPSILON_S
     while due < until:
@@ -99,11 +107,14 @@ def _advance(health: RunHealth, opened: dict[int, dict[str, Any]], until: float)
         due = following
 
 
-def _collect(health: RunHealth, opened: dict[int, dict[str, Any]]) -> None:
+def _collect(health: RunHealth, opened: _Opened) -> None:
+    found = opened.found
     for event in health.take_events():
         incident = event.incident
         if event.action is Action.OPENED:
-            opened[id(incident)] = {
+            # A resolved incident that nothing held could be freed and its id() reused.
+            opened.held.append(incident)
+            found[id(incident)] = {
                 "rule": incident.rule.value,
                 "severity": incident.severity.value,
                 "step": incident.opened_step,
@@ -111,7 +122,7 @@ def _collect(health: RunHealth, opened: dict[int, dict[str, Any]]) -> None:
                 "onset_step": incident.onset_step,
                 "message": incident.message,
             }
-        elif event.action is Action.UPDATED and id(incident) in opened:
-            opened[id(incident)]["severity"] = incident.severity.value
-        elif event.action is Action.RESOLVED and id(incident) in opened:
-            opened[id(incident)]["resolved_at"] = incident.resolved_at
+        elif event.action is Action.UPDATED and id(incident) in found:
+            found[id(incident)]["severity"] = incident.severity.value
+        elif event.action is Action.RESOLVED and id(incident) in found:
+            found[id(incident)]["resolved_at"] = incident.resolved_at
