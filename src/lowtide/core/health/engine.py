@@ -186,7 +186,8 @@ class RunHealth:
             silence = wall_time - self.cadence.last_time
             self.state = RunState.RUNNING
             self.clear(RuleId.STALL, key, step, wall_time, f"points again after {silence:.0f} s")
-        self.cadence.point(wall_time)
+        if wall_time != self.cadence.last_time:  # a row's other keys add nothing to its rhythm
+            self.cadence.point(wall_time)
         if self.last_step is None or step > self.last_step:
             self.last_step = step
         if isinstance(monitor, EvalMonitor):

@@ -11,6 +11,8 @@ from lowtide.core.health.rules import INITIAL_POINTS, LEVEL_POINTS, NOISE_REFRES
 #: Scales a median absolute deviation to a standard deviation for normal noise; the extra
 #: 1/sqrt(2) undoes the doubling of variance in first differences.
 _MAD_TO_SIGMA = 1.4826 / math.sqrt(2.0)
+#: Points before the level may count as the best one.
+_BEST_FROM = min(LEVEL_POINTS, 3)
 
 
 def median(values: list[float]) -> float:
@@ -88,22 +90,22 @@ class Level:
         self.best_step = 0
 
     def push(self, value: float, step: int) -> None:
-        self.n += 1
+        n = self.n = self.n + 1
         recent = self._recent
-        if len(recent):
+        if n > 1:
             self._diffs.append(value - recent.last)
         recent.push(value)
-        self.level = recent.median
-        if self.n <= INITIAL_POINTS:
+        level = self.level = recent.median
+        if n <= INITIAL_POINTS:
             self._first.append(value)
             self.initial = median(self._first)
-        if self.n % NOISE_REFRESH == 0 or self.n <= NOISE_REFRESH:
+        if n % NOISE_REFRESH == 0 or n <= NOISE_REFRESH:
             diffs = list(self._diffs)
             if len(diffs) >= 2:
                 center = median(diffs)
                 self.noise = _MAD_TO_SIGMA * median([abs(d - center) for d in diffs])
-        if self.n >= min(LEVEL_POINTS, 3) and self.level < self.best:
-            self.best = self.level
+        if level < self.best and n >= _BEST_FROM:
+            self.best = level
             self.best_step = step
 
     @property
