@@ -189,12 +189,16 @@ def _start(make: Any, timeout_s: float) -> ServerProcess:
 
 
 @contextlib.contextmanager
-def lowtide_server(workdir: Path) -> Iterator[ServerProcess]:
-    """`python -m lowtide serve` on a free port, its data folder (LOWTIDE_HOME) in workdir."""
+def lowtide_server(
+    workdir: Path, settings: dict[str, str] | None = None
+) -> Iterator[ServerProcess]:
+    """`python -m lowtide serve` on a free port, its data folder (LOWTIDE_HOME) in workdir,
+    with `settings` as more LOWTIDE_* variables (`{"LOWTIDE_HEALTH": "off"}`)."""
     home = workdir / "home"
     home.mkdir(parents=True, exist_ok=True)
     env = clean_env()
     env["LOWTIDE_HOME"] = str(home)
+    env.update(settings or {})
 
     def make(port: int) -> ServerProcess:
         return ServerProcess(

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     max_batch_points: int = Field(default=DEFAULT_MAX_BATCH_POINTS, gt=0)
     max_key_length: int = Field(default=DEFAULT_MAX_KEY_LENGTH, gt=0)
     spool_scan_seconds: float = Field(default=DEFAULT_SPOOL_SCAN_SECONDS, ge=0)
+    health: bool = Field(
+        default=True, description="Judge every batch with the health engine; `off` to skip it."
+    )
 
     @model_validator(mode="after")
     def _fill_database_url(self) -> Settings:

@@ -94,3 +94,27 @@ def test_bad_input_names_the_field(payload: Any, field: str, message: str) -> No
 def test_too_many_points_is_too_large() -> None:
     with pytest.raises(PayloadTooLargeError):
         parse({"metrics": {"a": {"steps": list(range(11)), "values": [0] * 11}}})
+
+
+def test_series_points_survive_pickling() -> None:
+    import pickle
+
+    import numpy as np
+
+    from lowtide.core.batch import Batch, SeriesPoints
+
+    s = SeriesPoints(
+        "loss",
+        np.array([3, -(2**63), 2**63 - 1], dtype=np.int64),
+        np.array([1.5, 2.5, 3.5]),
+        np.array([math.nan, -math.inf, -0.0]),
+    )
+    back = pickle.loads(pickle.dumps(Batch("b", (s,))))
+    [got] = back.series
+    assert back.batch_id == "b"
+    assert got.key == "loss"
+    assert got.steps.dtype == np.int64
+    assert got.steps.tolist() == s.steps.tolist()
+    assert got.wall_times.tolist() == s.wall_times.tolist()
+    assert got.values.tobytes() == s.values.tobytes()
+    got.values[0] = 1.0  # a copy of its own, writable

@@ -451,3 +451,19 @@ def test_arrivals_prove_life_only_for_runs_that_beat() -> None:
     sdk.health.arrival(100.0, 99.0)
     sdk.tick(100 + 200)
     assert "crashed" in sdk.opened()
+
+
+@pytest.mark.parametrize("size", [1, 2, 9, 64])
+def test_rolling_median_matches_the_median_of_its_window(size: int) -> None:
+    from lowtide.core.health.level import RollingMedian, median
+
+    rng = np.random.default_rng(size)
+    # Rounded, so that equal values come and go too; infinities have a place in the order.
+    values = np.round(rng.normal(size=500), 1).tolist() + [math.inf, -math.inf, 0.0] * 3
+    rolling = RollingMedian(size)
+    assert math.isnan(rolling.median)
+    for i, v in enumerate(values):
+        rolling.push(v)
+        got, want = rolling.median, median(values[max(0, i + 1 - size) : i + 1])
+        assert got == want or (math.isnan(got) and math.isnan(want))  # (inf + -inf) / 2
+        assert rolling.last == v

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -38,7 +40,14 @@ def test_nan_loss_opens_a_page_incident(health_server: LiveServer, tmp_path: Pat
         for step in range(60):
             loss = 1.0 / (step + 1) if step < 40 else math.nan
             run.log({"train/loss": loss}, step=step)
-    found = wait_for(lambda: [i for i in incidents(health_server.url) if i["rule"] == "nonfinite"])
+    # Resolved by the run's end, which the engine may judge a moment after the NaN itself.
+    found = wait_for(
+        lambda: [
+            i
+            for i in incidents(health_server.url)
+            if i["rule"] == "nonfinite" and i["resolution"] is not None
+        ]
+    )
     [page] = found
     assert page["severity"] == "page"
     assert page["opened_step"] == 40
@@ -197,3 +206,43 @@ def test_spooled_operations_are_judged_too(sqlite_store: Any, settings: Any) -> 
         assert wait_for(lambda: closed() == ["done:open", "nonfinite:closed"])
     finally:
         worker.stop()
+
+
+def test_health_off_leaves_the_engine_stopped(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from lowtide.config import Settings
+    from lowtide.store import open_store
+    from tests.conftest import start_server
+
+    calls: list[str] = []
+
+    class Engine:
+        def __getattr__(self, name: str) -> Callable[..., None]:
+            return lambda *_: calls.append(name)
+
+    monkeypatch.setenv("LOWTIDE_HEALTH", "off")
+    settings = Settings(home=tmp_path, database_url=f"sqlite:///{tmp_path / 'lowtide.db'}")
+    assert settings.health is False
+    store = open_store(settings.database_url)
+    store.upgrade()
+    server, thread, url = start_server(settings, store, health=Engine())  # type: ignore[arg-type]
+    try:
+        run = httpx.post(f"{url}/api/v1/runs", json={"project": "p"}).json()
+        body = {"metrics": {"loss": {"steps": [1], "values": [1.0]}}}
+        assert httpx.post(f"{url}/api/v1/runs/{run['id']}/batches", json=body).status_code == 200
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        store.close()
+    assert calls == []
+
+
+def test_the_engine_process_does_not_import_the_web_app() -> None:
+    # The child process imports health_worker (and so this package) to run the engine.
+    code = (
+        "import sys, lowtide.server.health_worker\n"
+        "print([m for m in ('fastapi', 'starlette', 'uvicorn') if m in sys.modules])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -13,7 +13,8 @@ from lowtide.core.batch import Batch, SeriesPoints
 from lowtide.core.records import RunSpec, RunStatus
 from lowtide.errors import ConflictError, NotFoundError, StoreError, ValidationError
 from lowtide.store import Store, open_store
-from lowtide.store.store import CHUNK_MAX_POINTS, CHUNK_TARGET_POINTS, chunk_sizes
+from lowtide.store.points import CHUNK_MAX_POINTS, CHUNK_TARGET_POINTS
+from lowtide.store.store import chunk_sizes
 
 
 def points(key: str, steps: list[int], values: list[float], t0: float = 1000.0) -> SeriesPoints:
@@ -206,19 +207,50 @@ def test_concurrent_writers_lose_nothing(store: Store) -> None:
     assert sum(k.n_points for k in store.list_keys(run.uid)) == 240
 
 
+def test_two_stores_on_one_database_lose_nothing(store: Store) -> None:
+    # Each store remembers where its keys stand; the other's writes must make it look again.
+    other = open_store(store.url)
+    try:
+        run = store.create_run(RunSpec(project="p"))
+        for i in range(60):
+            writer = store if i % 3 else other
+            writer.log_batch(run.uid, batch(points("loss", [2 * i, 2 * i + 1], [i, -i])))
+        for reader in (store, other):
+            series = reader.read_series(run.uid, "loss")
+            assert series.steps.tolist() == list(range(120))
+            assert series.values.tolist()[:4] == [0.0, -0.0, 1.0, -1.0]
+        assert sum(chunk_sizes(store, run.uid)) == 120
+        assert len(chunk_sizes(store, run.uid)) == 1
+        [summary] = other.list_keys(run.uid)
+        assert (summary.n_points, summary.last_step, summary.last_value) == (120, 119, -59.0)
+    finally:
+        other.close()
+
+
+def test_a_key_twice_in_one_batch_keeps_both(store: Store) -> None:
+    run = store.create_run(RunSpec(project="p"))
+    store.log_batch(run.uid, batch(points("loss", [1, 2], [1.0, 2.0]), points("loss", [3], [3.0])))
+    series = store.read_series(run.uid, "loss")
+    assert series.steps.tolist() == [1, 2, 3]
+    assert series.values.tolist() == [1.0, 2.0, 3.0]
+    [summary] = store.list_keys(run.uid)
+    assert (summary.n_points, summary.last_step) == (3, 3)
+
+
 def test_reading_one_key_is_an_index_range_scan(sqlite_store: Store) -> None:
     run = sqlite_store.create_run(RunSpec(project="p"))
     sqlite_store.log_batch(run.uid, batch(points("loss", [1], [1.0])))
     with sqlite_store._read() as conn:
-        plan = conn.execute(
-            text(
-                'EXPLAIN QUERY PLAN SELECT steps, wall_times, "values" FROM point_chunks '
-                "WHERE run_id = 1 AND key_id = 1 AND first_step <= 10 ORDER BY id"
-            )
-        ).all()
-    detail = " ".join(str(row[-1]) for row in plan)
-    assert "USING INDEX ix_point_chunks_run_id_key_id_first_step" in detail
-    assert "SCAN point_chunks" not in detail.replace("USING INDEX", "")
+        for start, end in ((False, False), (True, True)):
+            sql = sqlite_store._sql.chunks_in_range(start, end)
+            params = {"run_id": 1, "key_id": 1, "start": 0, "end": 10}
+            plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params).all()
+            detail = " ".join(str(row[-1]) for row in plan)
+            assert "USING INDEX ix_point_chunks_run_id_key_id_" in detail
+            assert "SCAN point_chunks" not in detail.replace("USING INDEX", "")
+            if not start:
+                # The index hands the chunks over in write order: no sort of the blobs.
+                assert "TEMP B-TREE" not in detail
 
 
 @pytest.mark.postgres
@@ -230,16 +262,12 @@ def test_postgres_uses_the_index(pg_url: str) -> None:
         s.log_batch(run.uid, batch(points("loss", [1], [1.0])))
         with s._read() as conn:
             conn.execute(text("SET enable_seqscan = off"))
+            sql = s._sql.chunks_in_range(False, False)
             plan = " ".join(
-                r[0]
-                for r in conn.execute(
-                    text(
-                        "EXPLAIN SELECT steps FROM point_chunks "
-                        "WHERE run_id = 1 AND key_id = 1 ORDER BY id"
-                    )
-                )
+                r[0] for r in conn.exec_driver_sql(f"EXPLAIN {sql}", {"run_id": 1, "key_id": 1})
             )
-        assert "ix_point_chunks_run_id_key_id_first_step" in plan
+        assert "ix_point_chunks_run_id_key_id_id" in plan
+        assert "Sort" not in plan
     finally:
         s.close()
 

@@ -34,10 +34,29 @@ def downsample(
 
 def minmax(values: npt.NDArray[np.float64], n: int) -> IndexArray:
     """Per bucket: the index of the minimum, the maximum and the first non-finite value."""
-    size = int(values.shape[0])
     finite = np.isfinite(values)
-    # Room for a third pick per bucket when some values are non-finite, so never more than n.
-    n_buckets = max(1, n // 2 if bool(finite.all()) else n // 3)
+    if not bool(finite.all()):
+        return _minmax_nonfinite(values, finite, n)
+    # All finite (the usual case): two passes over the values, no padded copies.
+    size = int(values.shape[0])
+    n_buckets = max(1, n // 2)
+    width = -(-size // n_buckets)
+    full = size // width
+    body = values[: full * width].reshape(full, width)
+    offsets = np.arange(full, dtype=np.intp) * width
+    picks = [offsets + body.argmin(axis=1), offsets + body.argmax(axis=1)]
+    if full * width < size:
+        tail = values[full * width :]
+        picks.append(full * width + np.array([tail.argmin(), tail.argmax()], dtype=np.intp))
+    return np.unique(np.concatenate(picks))
+
+
+def _minmax_nonfinite(
+    values: npt.NDArray[np.float64], finite: npt.NDArray[np.bool_], n: int
+) -> IndexArray:
+    size = int(values.shape[0])
+    # Room for a third pick per bucket, so never more than n.
+    n_buckets = max(1, n // 3)
     width = -(-size // n_buckets)
     n_buckets = -(-size // width)
     padded = n_buckets * width

@@ -244,6 +244,16 @@ def json_float(x: float) -> float | str:
     return "Infinity" if x > 0 else "-Infinity"
 
 
+def json_float_array(
+    values: npt.NDArray[np.float64],
+) -> npt.NDArray[np.float64] | list[float | str]:
+    """The values for a JSON writer that takes numpy arrays: the array itself when every
+    value is finite (JSON has no NaN), else `json_floats`."""
+    if bool(np.isfinite(values).all()):
+        return np.ascontiguousarray(values)
+    return json_floats(values)
+
+
 def json_floats(values: npt.NDArray[np.float64]) -> list[float | str]:
     """Like `json_float` for a whole array, fast when most values are finite."""
     out: list[float | str] = values.tolist()

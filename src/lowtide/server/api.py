@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
@@ -14,7 +15,7 @@ from lowtide import __version__
 from lowtide.config import Settings
 from lowtide.core.batch import BatchLimits, parse_batch
 from lowtide.core.downsample import downsample
-from lowtide.core.records import RunSpec, RunStatus, json_floats
+from lowtide.core.records import RunSpec, RunStatus, json_float_array
 from lowtide.server.body import read_json
 from lowtide.server.health_worker import HealthWorker
 from lowtide.server.responses import JSONBody
@@ -204,9 +205,10 @@ def build_router(settings: Settings, store: Store, health: HealthWorker | None =
                 "key": key,
                 "n_total": total,
                 "downsampled": len(series) < total,
-                "steps": series.steps.tolist(),
-                "wall_times": series.wall_times.tolist(),
-                "values": json_floats(series.values),
+                # Arrays, which the response writes without building Python lists.
+                "steps": np.ascontiguousarray(series.steps, dtype=np.int64),
+                "wall_times": json_float_array(series.wall_times),
+                "values": json_float_array(series.values),
             }
 
         return JSONBody(await run_in_threadpool(work))

@@ -32,9 +32,12 @@ def create_app(
 
     With `import_spool`, a background thread takes in what SDK processes left
     in the local spool folder while the server was down. With `health`, every
-    batch is judged by the health engine (started and stopped with the app).
-    With `notifier`, what the engine finds reaches the configured channels.
+    batch is judged by the health engine (started and stopped with the app),
+    unless the settings turn it off (`LOWTIDE_HEALTH=off`). With `notifier`, what the
+    engine finds reaches the configured channels.
     """
+    if not settings.health:
+        health = None
     importer = SpoolImporter(settings.spool_dir, store, settings, health) if import_spool else None
 
     @asynccontextmanager

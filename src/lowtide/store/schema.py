@@ -3,7 +3,7 @@
 Points are kept in chunks: each row of `point_chunks` holds up to a few
 thousand points of one key of one run as packed little-endian arrays (int64
 steps, float64 wall times and values). Reading a key is an index range scan
-over a handful of rows, whatever the size of the table, and NaN and ±Inf
+over a handful of rows in write order, whatever the size of the table, and NaN and ±Inf
 survive as the IEEE values they are. Keys are interned in `metric_keys`.
 Times are Unix seconds (UTC) as floats, like the points' wall times.
 """
@@ -105,6 +105,8 @@ point_chunks = Table(
     Column("wall_times", LargeBinary, nullable=False),
     Column("values", LargeBinary, nullable=False),
     Index(None, "run_id", "key_id", "first_step"),
+    # A key's chunks in write order, so that reading them needs no sort of the blobs.
+    Index(None, "run_id", "key_id", "id"),
 )
 
 # Client batch ids already stored, so that a retried batch is stored once.

@@ -37,7 +37,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from lowtide.core.batch import Batch, SeriesPoints
+from lowtide.core.batch import Batch
 from lowtide.core.health import IncidentEvent
 from lowtide.core.records import (
     DeliveryRecord,
@@ -52,9 +52,9 @@ from lowtide.core.records import (
     Series,
 )
 from lowtide.errors import ConflictError, NotFoundError, StoreError, ValidationError
-from lowtide.store import health, notify, schema
+from lowtide.store import health, notify, points, schema
+from lowtide.store.points import Head, Lru, PointSql
 from lowtide.store.schema import (
-    batches,
     incidents,
     metric_keys,
     mutes,
@@ -65,20 +65,19 @@ from lowtide.store.schema import (
     runs,
 )
 
-#: An open chunk smaller than this takes the next points of its key instead of a new row,
-#: so that many small batches still read back as few rows.
-CHUNK_TARGET_POINTS = 1024
-#: A chunk never grows past this many points by merging.
-CHUNK_MAX_POINTS = 8192
 #: Seconds a SQLite connection waits for another process's write lock before failing.
 SQLITE_BUSY_TIMEOUT_S = 30
+#: Bytes of the database file a reading connection maps into memory: a key's blobs are read
+#: from the map instead of one system call per page (~20 % less CPU for 1M points). The
+#: address space is reserved, not memory; only pages read are resident, and they are the
+#: OS's file cache, shared by all connections.
+SQLITE_READER_MMAP_BYTES = 1 << 30
 #: Most runs one list call returns.
 MAX_LIST_LIMIT = 10_000
 #: What a client-chosen run id may look like.
 RUN_UID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
-
-_STEP_DTYPE = np.dtype("<i8")
-_FLOAT_DTYPE = np.dtype("<f8")
+#: Run ids remembered by uid (runs are never deleted, so a found id stays right).
+MAX_RUN_IDS = 10_000
 
 
 @dataclass(frozen=True)
@@ -124,12 +123,15 @@ class Store:
             self._reader = create_engine(
                 url, pool_size=8, max_overflow=8, connect_args={"check_same_thread": False}
             )
-            for engine, begin in ((self._writer, "BEGIN IMMEDIATE"), (self._reader, "BEGIN")):
-                _configure_sqlite(engine, begin)
+            _configure_sqlite(self._writer, "BEGIN IMMEDIATE")
+            _configure_sqlite(self._reader, "BEGIN", mmap_bytes=SQLITE_READER_MMAP_BYTES)
         else:
             self.sqlite_path = None
             self._writer = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
             self._reader = self._writer
+        self._sql = PointSql.for_dialect(self.is_sqlite, self._writer.dialect.paramstyle)
+        self._heads: Lru[tuple[int, int], Head] = Lru(points.MAX_HEADS)
+        self._run_ids: Lru[str, int] = Lru(MAX_RUN_IDS)
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -322,28 +324,30 @@ class Store:
         """Append a batch of points to a run, all or nothing; a known batch id is skipped."""
         now = time.time() if now is None else now
         new_keys: dict[str, int] = {}
+        series = points.merge_same_keys(batch.series)
         with self._write() as conn:
             run_id = self._run_id(conn, uid)
             if batch.batch_id is not None:
-                inserted = conn.execute(
-                    self._insert_ignore(batches)
-                    .values(
-                        run_id=run_id,
-                        batch_id=batch.batch_id,
-                        n_points=batch.n_points,
-                        received_at=now,
-                    )
-                    .returning(batches.c.batch_id)
+                inserted = conn.exec_driver_sql(
+                    self._sql.insert_batch,
+                    {
+                        "run_id": run_id,
+                        "batch_id": batch.batch_id,
+                        "n_points": batch.n_points,
+                        "received_at": now,
+                    },
                 ).first()
                 if inserted is None:
                     return BatchResult(n_points=0, duplicate=True)
-            key_ids = self._intern_keys(conn, [s.key for s in batch.series], new_keys)
-            for series in batch.series:
-                self._append(conn, run_id, key_ids[series.key], series)
-            self._touch(conn, run_id, now)
+            key_ids = self._intern_keys(conn, [s.key for s in series], new_keys)
+            heads = points.append(
+                conn, self._sql, self._heads, run_id, [(key_ids[s.key], s) for s in series]
+            )
+            conn.exec_driver_sql(self._sql.touch_run, {"run_id": run_id, "now": now})
+        # Only after commit: an id or a head from a rolled-back transaction must never be kept.
         with self._key_lock:
-            # Only after commit: an id from a rolled-back insert must never be cached.
             self._key_ids.update(new_keys)
+        self._heads.update(heads)
         return BatchResult(n_points=batch.n_points, duplicate=False)
 
     def list_keys(self, uid: str) -> list[KeySummary]:
@@ -384,24 +388,17 @@ class Store:
         """All points of one key of a run, or those with start <= step <= end."""
         with self._read() as conn:
             run_id = self._run_id(conn, uid)
-            key_id = conn.scalar(select(metric_keys.c.id).where(metric_keys.c.name == key))
+            with self._key_lock:
+                key_id = self._key_ids.get(key)
+            if key_id is None:
+                key_id = conn.scalar(select(metric_keys.c.id).where(metric_keys.c.name == key))
             if key_id is None:
                 raise NotFoundError(f"run {uid} has no metric {key!r}")
-            q = (
-                select(point_chunks.c.steps, point_chunks.c.wall_times, point_chunks.c["values"])
-                .where(point_chunks.c.run_id == run_id, point_chunks.c.key_id == key_id)
-                .order_by(point_chunks.c.id)
+            steps, times, values, n_chunks = points.read_chunks(
+                conn, self._sql, run_id, key_id, start, end
             )
-            if start is not None:
-                q = q.where(point_chunks.c.last_step >= start)
-            if end is not None:
-                q = q.where(point_chunks.c.first_step <= end)
-            rows = conn.execute(q).all()
-            if not rows and start is None and end is None:
+            if not n_chunks and start is None and end is None:
                 raise NotFoundError(f"run {uid} has no metric {key!r}")
-        steps = np.frombuffer(b"".join(r[0] for r in rows), dtype=_STEP_DTYPE).astype(np.int64)
-        times = np.frombuffer(b"".join(r[1] for r in rows), dtype=_FLOAT_DTYPE).astype(np.float64)
-        values = np.frombuffer(b"".join(r[2] for r in rows), dtype=_FLOAT_DTYPE).astype(np.float64)
         if steps.size > 1 and bool((steps[1:] < steps[:-1]).any()):
             order = np.argsort(steps, kind="stable")
             steps, times, values = steps[order], times[order], values[order]
@@ -664,9 +661,14 @@ class Store:
         return conn.execute(_run_select().where(runs.c.uid == uid)).first()
 
     def _run_id(self, conn: Connection, uid: str) -> int:
+        cached = self._run_ids.get(uid)
+        if cached is not None:
+            return cached
         run_id = conn.scalar(select(runs.c.id).where(runs.c.uid == uid))
         if run_id is None:
             raise NotFoundError(f"no run with id {uid!r}")
+        # A row found is committed (runs are created in transactions of their own).
+        self._run_ids.update([(uid, int(run_id))])
         return int(run_id)
 
     def _project_id(self, conn: Connection, name: str, now: float) -> int:
@@ -709,84 +711,8 @@ class Store:
                 new_keys[name] = int(key_id)
         return ids
 
-    def _append(self, conn: Connection, run_id: int, key_id: int, s: SeriesPoints) -> None:
-        conn.execute(
-            self._insert_ignore(run_keys).values(
-                run_id=run_id,
-                key_id=key_id,
-                n_points=0,
-                last_step=0,
-                last_wall_time=0.0,
-                last_value=None,
-                open_chunk_id=None,
-            )
-        )
-        state = conn.execute(
-            select(run_keys.c.n_points, run_keys.c.open_chunk_id)
-            .where(run_keys.c.run_id == run_id, run_keys.c.key_id == key_id)
-            .with_for_update()
-        ).one()
-        steps = s.steps.astype(_STEP_DTYPE, copy=False).tobytes()
-        times = s.wall_times.astype(_FLOAT_DTYPE, copy=False).tobytes()
-        values = s.values.astype(_FLOAT_DTYPE, copy=False).tobytes()
-        first, last, n = int(s.steps.min()), int(s.steps.max()), len(s)
-        chunk_id: int | None = None
-        size = n
-        if state.open_chunk_id is not None:
-            chunk = conn.execute(
-                select(
-                    point_chunks.c.n_points,
-                    point_chunks.c.first_step,
-                    point_chunks.c.last_step,
-                    point_chunks.c.steps,
-                    point_chunks.c.wall_times,
-                    point_chunks.c["values"],
-                ).where(point_chunks.c.id == state.open_chunk_id)
-            ).first()
-            if chunk is not None and chunk.n_points + n <= CHUNK_MAX_POINTS:
-                size = chunk.n_points + n
-                conn.execute(
-                    update(point_chunks)
-                    .where(point_chunks.c.id == state.open_chunk_id)
-                    .values(
-                        n_points=size,
-                        first_step=min(first, chunk.first_step),
-                        last_step=max(last, chunk.last_step),
-                        steps=bytes(chunk.steps) + steps,
-                        wall_times=bytes(chunk.wall_times) + times,
-                        values=bytes(chunk[5]) + values,
-                    )
-                )
-                chunk_id = int(state.open_chunk_id)
-        if chunk_id is None:
-            result = conn.execute(
-                insert(point_chunks).values(
-                    run_id=run_id,
-                    key_id=key_id,
-                    first_step=first,
-                    last_step=last,
-                    n_points=n,
-                    steps=steps,
-                    wall_times=times,
-                    values=values,
-                )
-            )
-            chunk_id = int(result.inserted_primary_key[0])  # type: ignore[index]
-        last_value = float(s.values[-1])
-        conn.execute(
-            update(run_keys)
-            .where(run_keys.c.run_id == run_id, run_keys.c.key_id == key_id)
-            .values(
-                n_points=state.n_points + n,
-                last_step=int(s.steps[-1]),
-                last_wall_time=float(s.wall_times[-1]),
-                last_value=last_value if last_value == last_value else None,
-                open_chunk_id=chunk_id if size < CHUNK_TARGET_POINTS else None,
-            )
-        )
 
-
-def _configure_sqlite(engine: Engine, begin: str) -> None:
+def _configure_sqlite(engine: Engine, begin: str, mmap_bytes: int = 0) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
         # Autocommit at the driver level, so that the "begin" hook below owns transactions.
@@ -796,6 +722,8 @@ def _configure_sqlite(engine: Engine, begin: str) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
+        if mmap_bytes:
+            cursor.execute(f"PRAGMA mmap_size={mmap_bytes}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

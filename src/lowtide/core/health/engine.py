@@ -214,7 +214,8 @@ class RunHealth:
             silence = wall_time - self.cadence.last_time
             self.state = RunState.RUNNING
             self.clear(RuleId.STALL, key, step, wall_time, f"points again after {silence:.0f} s")
-        self.cadence.point(wall_time)
+        if wall_time != self.cadence.last_time:  # a row's other keys add nothing to its rhythm
+            self.cadence.point(wall_time)
         verdict = self.outlook.observe(key, step, wall_time, value)
         if verdict is not None:
             self._judge_outlook(verdict, key, wall_time)

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from lowtide.core.health import rules as r
 from lowtide.core.health.kinds import SeriesKind
-from lowtide.core.health.level import Level, Streak, median
+from lowtide.core.health.level import Level, RollingMedian, Streak, median
 from lowtide.core.health.rules import RuleId, Severity
 
 #: Points (or evaluations) a condition must stay false before its incident resolves.
@@ -82,7 +82,7 @@ class LossMonitor(Monitor):
         self._learning_from = 0
 
     def observe(self, step: int, wall_time: float, value: float, judge: Judge) -> None:
-        super().observe(step, wall_time, value, judge)
+        self.n += 1  # (Monitor.observe, inlined: this runs for every point)
         lv = self.level
         before = lv.level
         lv.push(value, step)
@@ -247,7 +247,7 @@ class EvalMonitor(Monitor):
         self._improved = False  # an evaluation has beaten an earlier one
 
     def observe(self, step: int, wall_time: float, value: float, judge: Judge) -> None:
-        super().observe(step, wall_time, value, judge)
+        self.n += 1  # (Monitor.observe, inlined: this runs for every point)
         self._learn_direction(value)
         v = self.sign * value
         train = judge.train
@@ -322,7 +322,7 @@ class LearningRateMonitor(Monitor):
         self._zeros = 0
 
     def observe(self, step: int, wall_time: float, value: float, judge: Judge) -> None:
-        super().observe(step, wall_time, value, judge)
+        self.n += 1  # (Monitor.observe, inlined: this runs for every point)
         previous, self.last = self.last, value
         if value < 0:
             judge.fire(
@@ -365,22 +365,22 @@ class GradNormMonitor(Monitor):
 
     def __init__(self, key: str) -> None:
         super().__init__(key)
-        self._recent: deque[float] = deque(maxlen=r.LEVEL_POINTS)
+        self._recent = RollingMedian(r.LEVEL_POINTS)
         self._baseline: list[float] = []
         self._usual = math.nan
         self._streak = Streak(r.EXPLODING_PERSIST, RESOLVE_POINTS)
         self._zeros = 0
 
     def observe(self, step: int, wall_time: float, value: float, judge: Judge) -> None:
-        super().observe(step, wall_time, value, judge)
+        self.n += 1  # (Monitor.observe, inlined: this runs for every point)
         self._zeros = self._zeros + 1 if value == 0 else 0
         judge.grad_zero = self._zeros >= r.NO_LEARNING_ZERO_POINTS
         if value <= 0:
             return
-        self._recent.append(value)
+        self._recent.push(value)
         if self.n <= r.LEVEL_POINTS:  # the first steps' norms are not yet typical
             return
-        level = median(list(self._recent))
+        level = self._recent.median
         if not math.isfinite(self._usual):
             self._baseline.append(level)
             if len(self._baseline) >= r.EXPLODING_BASELINE_POINTS:
@@ -414,18 +414,18 @@ class ThroughputMonitor(Monitor):
     def __init__(self, key: str, kind: SeriesKind) -> None:
         super().__init__(key)
         self.kind = kind
-        self._recent: deque[float] = deque(maxlen=r.LEVEL_POINTS)
+        self._recent = RollingMedian(r.LEVEL_POINTS)
         self._reference: deque[float] = deque(maxlen=4 * r.THROUGHPUT_BASELINE_POINTS)
         self._usual = math.nan
         self._streak = Streak(r.THROUGHPUT_PERSIST, RESOLVE_POINTS)
 
     def observe(self, step: int, wall_time: float, value: float, judge: Judge) -> None:
-        super().observe(step, wall_time, value, judge)
+        self.n += 1  # (Monitor.observe, inlined: this runs for every point)
         if value <= 0:
             return
         speed = 1.0 / value if self.kind is SeriesKind.STEP_TIME else value
-        self._recent.append(speed)
-        level = median(list(self._recent))
+        self._recent.push(speed)
+        level = self._recent.median
         if not self._streak.active and self._streak.hits == 0:
             self._reference.append(speed)
             if self.n % r.NOISE_REFRESH == 0 or self.n <= r.THROUGHPUT_BASELINE_POINTS:
