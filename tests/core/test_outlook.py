@@ -57,7 +57,7 @@ def test_outlook_memory_stays_bounded_over_a_long_run() -> None:
     outlook = Outlook(planned_steps=10_000_000, targets={})
     outlook.choose("loss", higher_is_better=False)
     for step in range(50_000):
-        outlook.observe("loss", step, float(step), 1.0 / (step + 1))
+        outlook.observe(step, 1.0 / (step + 1))
     assert len(outlook._steps) <= 2048
     assert outlook._steps[0] == outlook._stride - 1 or outlook._steps[0] < 100
     assert outlook._steps[-1] > 40_000

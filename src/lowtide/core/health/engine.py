@@ -128,7 +128,9 @@ class RunHealth:
         self.last_eval_time = math.nan
         self.last_heartbeat = math.nan
         self.beats = False
+        self._complete: tuple[object, str] = (None, "")
         self.lags: deque[float] = deque(maxlen=r.LAG_WINDOW)
+        self.lag = 0.0
         self.clock_now = math.nan
         self.n_points = 0
         self._nonfinite_keys: set[str] = set()
@@ -204,21 +206,15 @@ class RunHealth:
             if math.isfinite(value):
                 monitor.observe(step, wall_time, value, self)
             return
-        done = self.open.get(RuleId.DONE)
-        if self.state is RunState.FINISHED and done is not None and "reason" in done.evidence:
-            # Only guessed complete: points again mean it was a long pause after all.
-            self.state = RunState.RUNNING
-            done.evidence["reopened"] = True
-            self.clear(RuleId.DONE, None, step, wall_time, "points again: the run had not ended")
-        if self.state is RunState.STALLED:
-            silence = wall_time - self.cadence.last_time
-            self.state = RunState.RUNNING
-            self.clear(RuleId.STALL, key, step, wall_time, f"points again after {silence:.0f} s")
+        if self.state is not RunState.RUNNING:
+            self._points_again(key, step, wall_time)
         if wall_time != self.cadence.last_time:  # a row's other keys add nothing to its rhythm
             self.cadence.point(wall_time)
-        verdict = self.outlook.observe(key, step, wall_time, value)
-        if verdict is not None:
-            self._judge_outlook(verdict, key, wall_time)
+            self.outlook.pace.observe(step, wall_time)
+        if key == self.outlook.metric:
+            verdict = self.outlook.observe(step, value)
+            if verdict is not None:
+                self._judge_outlook(verdict, key, wall_time)
         if self.last_step is None or step > self.last_step:
             self.last_step = step
         if isinstance(monitor, EvalMonitor):
@@ -232,6 +228,19 @@ class RunHealth:
                 )  # fmt: skip
             return
         monitor.observe(step, wall_time, value, self)
+
+    def _points_again(self, key: str, step: int, wall_time: float) -> None:
+        """A point of a run that was stalled, or only guessed complete: it runs again."""
+        done = self.open.get(RuleId.DONE)
+        if self.state is RunState.FINISHED and done is not None and "reason" in done.evidence:
+            # Only guessed complete: points again mean it was a long pause after all.
+            self.state = RunState.RUNNING
+            done.evidence["reopened"] = True
+            self.clear(RuleId.DONE, None, step, wall_time, "points again: the run had not ended")
+        if self.state is RunState.STALLED:
+            silence = wall_time - self.cadence.last_time
+            self.state = RunState.RUNNING
+            self.clear(RuleId.STALL, key, step, wall_time, f"points again after {silence:.0f} s")
 
     def _judge_outlook(self, verdict: Verdict, key: str, wall_time: float) -> None:
         target = self.outlook.target
@@ -280,16 +289,17 @@ class RunHealth:
         """
         if math.isfinite(oldest) and now >= oldest:
             self.lags.append(now - oldest)
+            self.lag = max(self.lags)
         if self.beats:
             self.heartbeat(now)
 
     def silence_limit(self) -> float:
         """Seconds without points after which the run counts as stalled."""
-        return self.cadence.silence_limit() + max(self.lags, default=0.0)
+        return self.cadence.silence_limit() + self.lag
 
     def page_limit(self) -> float:
         """Seconds without points after which a stall pages."""
-        return self.cadence.page_limit() + max(self.lags, default=0.0)
+        return self.cadence.page_limit() + self.lag
 
     def tick(self, now: float) -> None:
         self.clock_now = now
@@ -376,6 +386,13 @@ class RunHealth:
 
     def looks_complete(self) -> str:
         """Why the run looks finished although nobody said so; '' if it does not."""
+        # Asked at every turn of the clock; only new points can change the answer.
+        seen = (self.cadence.last_time, self.last_step, self.planned_steps)
+        if self._complete[0] != seen:
+            self._complete = (seen, self._looks_complete())
+        return self._complete[1]
+
+    def _looks_complete(self) -> str:
         step = self.last_step
         if self.planned_steps is not None and step is not None and step >= self.planned_steps - 1:
             return f"{PLANNED_REASON} {self.planned_steps} steps"

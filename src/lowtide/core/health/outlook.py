@@ -1,6 +1,6 @@
 """Where a run is heading: its ETA, and whether it can still beat the project's best.
 
-`Outlook` rides along with a run's health. Every point feeds the run's pace
+`Outlook` rides along with a run's health. Every row feeds the run's pace
 (seconds per step, pauses set apart), so the ETA to the planned steps is
 always at hand. When the project's best value of the run's headline metric is
 known, the curve is projected to the planned end at a few checkpoints
@@ -72,11 +72,9 @@ class Outlook:
             self.metric = metric
             self._steps, self._values, self._stride, self._seen = [], [], 1, 0
 
-    def observe(self, key: str, step: int, wall_time: float, value: float) -> Verdict | None:
-        """A point of any series; a verdict when a checkpoint of the headline one is due."""
-        self.pace.observe(step, wall_time)
-        if key != self.metric:
-            return None
+    def observe(self, step: int, value: float) -> Verdict | None:
+        """A point of the headline series (the pace is fed by the caller, once a row);
+        a verdict when a checkpoint is due."""
         self._seen += 1
         if self._seen % self._stride == 0 and math.isfinite(value):
             self._steps.append(step)
