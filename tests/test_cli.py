@@ -77,7 +77,40 @@ COMMANDS = [
     ["notify", "set"],
     ["notify", "test"],
     ["notify", "log"],
+    ["projects"],
+    ["projects", "apply"],
+    ["projects", "export"],
+    ["project"],
+    ["project", "list"],
+    ["project", "show"],
+    ["project", "add"],
+    ["stage"],
+    ["stage", "start"],
+    ["stage", "done"],
+    ["stage", "block"],
+    ["stage", "progress"],
+    ["hours"],
+    ["hours", "add"],
+    ["hours", "list"],
+    ["profile"],
+    ["profile", "show"],
+    ["profile", "set"],
+    ["profile", "off"],
+    ["profile", "on"],
+    ["calendar"],
+    ["calendar", "import"],
+    ["forecast"],
 ]
+
+
+#: Command groups: the README names their commands, not the groups alone.
+GROUPS = [
+    [name]
+    for name in (
+        "run", "db", "incident", "notify", "projects", "project", "stage", "hours", "profile",
+        "calendar",
+    )
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
@@ -92,7 +125,7 @@ def test_every_command_has_help(command: list[str]) -> None:
 def test_commands_are_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text()
     for command in COMMANDS:
-        if command not in (["run"], ["db"], ["incident"], ["notify"]):
+        if command not in GROUPS:
             assert f"lowtide {' '.join(command)}" in readme
 
 
@@ -324,3 +357,125 @@ def test_watch_ends_cleanly_on_ctrl_c(tmp_path: Path, live_server: LiveServer) -
     assert out.strip().endswith("1 run, 10 new points")
     [run] = live_server.store.list_runs()
     assert live_server.store.list_keys(run.uid)[0].n_points == 10
+
+
+PROJECTS_YAML = """\
+projects:
+  - name: churn
+    goal: predict churn
+    owner: ana
+    stages:
+      - name: wrangle
+        kind: wrangling
+        status: active
+        estimate: {optimistic: 5, likely: 10, pessimistic: 20}
+      - name: label
+        kind: annotation
+      - name: ship
+        kind: deployment
+"""
+
+ICS = """\
+BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//lowtide tests//EN
+BEGIN:VEVENT
+UID:talk@test
+DTSTART:20270301T100000Z
+DTEND:20270301T120000Z
+RRULE:FREQ=WEEKLY;COUNT=3
+SUMMARY:Talk
+END:VEVENT
+END:VCALENDAR
+"""
+
+
+def test_projects_stages_profile_calendar_and_forecast(home: Path) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    plan = home / "projects.yaml"
+    plan.write_text(PROJECTS_YAML)
+    applied = runner.invoke(app, ["projects", "apply", str(plan)])
+    assert applied.exit_code == 0, applied.output
+    assert "3 stage(s) added" in applied.output
+    again = runner.invoke(app, ["projects", "apply", str(plan)])
+    assert "0 stage(s) added, 3 updated" in again.output
+    listed = runner.invoke(app, ["project", "list"])
+    assert "churn" in listed.output
+    assert "wrangle" in listed.output
+    assert runner.invoke(app, ["project", "add", "ranker", "--owner", "bo"]).exit_code == 0
+    assert "ranker" in runner.invoke(app, ["project", "list"]).output
+    assert (
+        runner.invoke(app, ["stage", "start", "churn", "label", "--on", "2027-03-01"]).exit_code
+        == 0
+    )
+    progress = runner.invoke(app, ["stage", "progress", "churn", "label", "30", "100"])
+    assert progress.exit_code == 0, progress.output
+    assert "30%" in progress.output
+    wrong = runner.invoke(app, ["stage", "progress", "churn", "wrangle", "1", "2"])
+    assert wrong.exit_code == 1
+    assert "only annotation and collection" in wrong.output
+    assert runner.invoke(app, ["stage", "done", "churn", "nope"]).exit_code == 1
+    assert runner.invoke(app, ["stage", "block", "churn", "ship"]).exit_code == 0
+    shown = runner.invoke(app, ["project", "show", "churn"])
+    assert "30/100" in shown.output
+    assert "blocked" in shown.output
+    assert (
+        runner.invoke(
+            app, ["hours", "add", "churn", "wrangle", "31", "--week", "2027-03-03"]
+        ).exit_code
+        == 0
+    )
+    assert "2027-03-01" in runner.invoke(app, ["hours", "list"]).output
+
+    assert (
+        runner.invoke(
+            app, ["profile", "set", "--workdays", "mon,tue,wed,thu", "--weekly-hours", "32"]
+        ).exit_code
+        == 0
+    )
+    assert runner.invoke(app, ["profile", "set", "--workdays", "funday"]).exit_code == 1
+    assert runner.invoke(app, ["profile", "set", "--timezone", "Mars/Base"]).exit_code == 1
+    assert (
+        runner.invoke(
+            app, ["profile", "off", "2027-08-02", "2027-08-13", "--note", "summer"]
+        ).exit_code
+        == 0
+    )
+    assert runner.invoke(app, ["profile", "off", "2027-08-02", "2027-08-01"]).exit_code == 1
+    profile = runner.invoke(app, ["profile", "show"])
+    assert "32 h a week on mon,tue,wed,thu" in profile.output
+    assert "summer" in profile.output
+    assert runner.invoke(app, ["profile", "on", "1"]).exit_code == 0
+    assert "summer" not in runner.invoke(app, ["profile", "show"]).output
+
+    ics = home / "work.ics"
+    ics.write_text(ICS)
+    imported = runner.invoke(app, ["calendar", "import", str(ics)])
+    assert imported.exit_code == 0, imported.output
+    assert "from work.ics" in imported.output
+
+    chart = runner.invoke(app, ["forecast", "--weeks", "8", "--samples", "200"])
+    assert chart.exit_code == 0, chart.output
+    assert "capacity" in chart.output
+    assert (
+        len([line for line in chart.output.splitlines() if re.match(r"\s*\d{4}-\d{2}-\d{2}", line)])
+        == 8
+    )
+    as_json = json.loads(runner.invoke(app, ["forecast", "--weeks", "4", "--json"]).output)
+    assert len(as_json["weeks"]) == 4
+
+    exported = runner.invoke(app, ["projects", "export"])
+    assert exported.exit_code == 0
+    assert "status: blocked" in exported.output
+    out = home / "out.yaml"
+    assert runner.invoke(app, ["projects", "export", "-o", str(out)]).exit_code == 0
+    assert runner.invoke(app, ["projects", "apply", str(out)]).exit_code == 0
+
+    plan.write_text(PROJECTS_YAML.replace("kind: annotation", "kind: labeling"))
+    bad = runner.invoke(app, ["projects", "apply", str(plan)])
+    assert bad.exit_code == 1
+    assert (
+        "projects.yaml:11: projects[0].stages[1].kind: unknown stage kind 'labeling'" in bad.output
+    )
+    assert "Traceback" not in bad.output
+    assert runner.invoke(app, ["projects", "apply", str(home / "missing.yaml")]).exit_code == 1

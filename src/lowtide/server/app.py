@@ -13,6 +13,7 @@ from lowtide.config import Settings
 from lowtide.server.api import build_router
 from lowtide.server.api_health import build_health_router
 from lowtide.server.api_notify import build_notify_router
+from lowtide.server.api_projects import build_projects_router
 from lowtide.server.errors import install_error_handlers
 from lowtide.server.health_worker import HealthWorker
 from lowtide.server.notifier import Notifier
@@ -68,6 +69,7 @@ def create_app(
     app.include_router(build_router(settings, store, health))
     app.include_router(build_health_router(store, health))
     app.include_router(build_notify_router(store, notifier))
+    app.include_router(build_projects_router(store))
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 #: Longest run, project and batch names and ids the schema holds.
@@ -31,6 +33,7 @@ RUN_UID_LENGTH = 32
 KEY_LENGTH = 250
 BATCH_ID_LENGTH = 64
 STATUS_LENGTH = 16
+TIMEZONE_LENGTH = 64
 
 metadata = MetaData(
     naming_convention={
@@ -48,6 +51,9 @@ projects = Table(
     Column("name", String(NAME_LENGTH), nullable=False, unique=True),
     Column("created_at", Float, nullable=False),
     Column("kinds", JSON, nullable=True),
+    # What the project is for and who owns it (projects as code, `lowtide project add`).
+    Column("goal", Text, nullable=True),
+    Column("owner", String(NAME_LENGTH), nullable=True),
 )
 
 runs = Table(
@@ -190,4 +196,100 @@ deliveries = Table(
     Column("attempts", Integer, nullable=False),
     Column("error", Text, nullable=True),
     Index(None, "at"),
+)
+
+# -- projects, stages and the forecast -----------------------------------------------
+
+# The engineer's working time: one row (id 1); no row means the defaults.
+engineer_profile = Table(
+    "engineer_profile",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("weekly_hours", Float, nullable=False),
+    Column("workdays", JSON, nullable=False),
+    Column("timezone", String(TIMEZONE_LENGTH), nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+# Days off, first to last inclusive.
+time_off = Table(
+    "time_off",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("first_day", Date, nullable=False),
+    Column("last_day", Date, nullable=False),
+    Column("note", Text, nullable=False),
+)
+
+# Busy time from calendars; `source` names the import that a re-import replaces.
+busy_times = Table(
+    "busy_times",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("source", String(NAME_LENGTH), nullable=False),
+    Column("starts_at", Float, nullable=False),
+    Column("ends_at", Float, nullable=False),
+    Column("summary", Text, nullable=False),
+    Index(None, "source"),
+    Index(None, "starts_at"),
+)
+
+# A project's stages, in the order they were given; estimates are days, hours a week.
+stages = Table(
+    "stages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("key", String(NAME_LENGTH), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("kind", String(STATUS_LENGTH), nullable=False),
+    Column("status", String(STATUS_LENGTH), nullable=False),
+    Column("involvement", String(STATUS_LENGTH), nullable=True),
+    Column("est_optimistic", Float, nullable=True),
+    Column("est_likely", Float, nullable=True),
+    Column("est_pessimistic", Float, nullable=True),
+    Column("hours_low", Float, nullable=True),
+    Column("hours_high", Float, nullable=True),
+    Column("planned_start", Date, nullable=True),
+    Column("started_on", Date, nullable=True),
+    Column("ended_on", Date, nullable=True),
+    Column("updated_at", Float, nullable=False),
+    UniqueConstraint("project_id", "key"),
+)
+
+# Which stages a stage waits for.
+stage_deps = Table(
+    "stage_deps",
+    metadata,
+    Column("stage_id", Integer, ForeignKey("stages.id", ondelete="CASCADE"), primary_key=True),
+    Column("after_id", Integer, ForeignKey("stages.id", ondelete="CASCADE"), primary_key=True),
+)
+
+# Runs of a training stage, by run id (a run may be linked before it exists).
+stage_runs = Table(
+    "stage_runs",
+    metadata,
+    Column("stage_id", Integer, ForeignKey("stages.id", ondelete="CASCADE"), primary_key=True),
+    Column("run_uid", String(RUN_UID_LENGTH), primary_key=True),
+)
+
+# Progress counts of annotation and collection stages over time, for their ETA.
+stage_progress = Table(
+    "stage_progress",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("stage_id", Integer, ForeignKey("stages.id", ondelete="CASCADE"), nullable=False),
+    Column("at", Float, nullable=False),
+    Column("done", BigInteger, nullable=False),
+    Column("total", BigInteger, nullable=False),
+    Index(None, "stage_id", "at"),
+)
+
+# Hours really spent on a stage in the week starting on `week` (a Monday).
+hours_actuals = Table(
+    "hours_actuals",
+    metadata,
+    Column("stage_id", Integer, ForeignKey("stages.id", ondelete="CASCADE"), primary_key=True),
+    Column("week", Date, primary_key=True),
+    Column("hours", Float, nullable=False),
 )

@@ -8,6 +8,7 @@ meet. Constructing a Store does no I/O; `upgrade()` migrates explicitly.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import threading
 import time
@@ -39,6 +40,8 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from lowtide.core.batch import Batch
 from lowtide.core.health import IncidentEvent
+from lowtide.core.profile import MAX_WEEKLY_HOURS as MAX_WEEK_HOURS
+from lowtide.core.profile import Busy, EngineerProfile, TimeOff, week_start
 from lowtide.core.records import (
     DeliveryRecord,
     HealthSettings,
@@ -51,8 +54,10 @@ from lowtide.core.records import (
     RunStatus,
     Series,
 )
+from lowtide.core.stages import HoursActual, Plan, Progress, ProgressSample, Project, StageStatus
 from lowtide.errors import ConflictError, NotFoundError, StoreError, ValidationError
 from lowtide.store import health, notify, points, schema
+from lowtide.store import projects as projects_sql
 from lowtide.store.points import Head, Lru, PointSql
 from lowtide.store.schema import (
     incidents,
@@ -649,6 +654,125 @@ class Store:
         """Deliveries, newest first."""
         with self._read() as conn:
             return notify.list_deliveries(conn, scope, limit)
+
+    # -- projects, stages and the forecast ----------------------------------------
+
+    def engineer_profile(self) -> EngineerProfile:
+        """The engineer's working time with time off (the defaults until one is set)."""
+        with self._read() as conn:
+            return projects_sql.read_profile(conn)
+
+    def set_engineer_profile(
+        self, profile: EngineerProfile, now: float | None = None
+    ) -> EngineerProfile:
+        """Store weekly hours, workdays and time zone (time off is kept as it is)."""
+        now = time.time() if now is None else now
+        with self._write() as conn:
+            projects_sql.write_profile(conn, profile, now)
+            return projects_sql.read_profile(conn)
+
+    def time_off(self) -> list[tuple[int, TimeOff]]:
+        """Time off with its ids, by first day."""
+        with self._read() as conn:
+            return projects_sql.list_time_off(conn)
+
+    def add_time_off(self, off: TimeOff) -> int:
+        with self._write() as conn:
+            return projects_sql.add_time_off(conn, off)
+
+    def remove_time_off(self, time_off_id: int) -> None:
+        with self._write() as conn:
+            projects_sql.delete_time_off(conn, time_off_id)
+
+    def replace_busy(self, source: str, busy: Sequence[Busy]) -> None:
+        """Make `busy` the busy time of `source` (an imported calendar), replacing its old."""
+        with self._write() as conn:
+            projects_sql.replace_busy(conn, _clean_name(source, "source"), busy)
+
+    def busy_between(self, start: float, end: float) -> list[Busy]:
+        """Busy time that overlaps [start, end), by start."""
+        with self._read() as conn:
+            return projects_sql.list_busy(conn, start, end)
+
+    def apply_projects(
+        self, plan: Sequence[Project], now: float | None = None
+    ) -> projects_sql.ApplySummary:
+        """Create or update projects and make their stages the given ones, in one transaction."""
+        now = time.time() if now is None else now
+        added = updated = removed = 0
+        with self._write() as conn:
+            for project in plan:
+                project_id = self._project_id(conn, _clean_name(project.name, "project"), now)
+                done = projects_sql.apply_project(conn, project_id, project, now)
+                added, updated, removed = (
+                    added + done.added,
+                    updated + done.updated,
+                    removed + done.removed,
+                )
+        return projects_sql.ApplySummary(len(plan), added, updated, removed)
+
+    def set_project(self, name: str, *, goal: str | None = None, owner: str | None = None) -> None:
+        """Create a project, or set its goal and owner."""
+        with self._write() as conn:
+            project_id = self._project_id(conn, _clean_name(name, "project"), time.time())
+            projects_sql.set_project_info(conn, project_id, goal, owner)
+
+    def plan(self, project: str | None = None) -> Plan:
+        """Every project (or one) with its stages."""
+        with self._read() as conn:
+            return projects_sql.read_plan(conn, project)
+
+    def set_stage_status(
+        self,
+        project: str,
+        stage: str,
+        status: StageStatus,
+        on: dt.date | None = None,
+        now: float | None = None,
+    ) -> None:
+        """Start, finish, block or re-plan a stage; starting and finishing record the date."""
+        now = time.time() if now is None else now
+        on = on or dt.datetime.fromtimestamp(now, dt.UTC).date()
+        with self._write() as conn:
+            sid, _ = projects_sql.stage_id(conn, project, stage)
+            projects_sql.set_stage_status(conn, sid, status, on, now)
+
+    def record_progress(
+        self, project: str, stage: str, progress: Progress, now: float | None = None
+    ) -> None:
+        """Add a progress count (items done of total) to an annotation or collection stage."""
+        now = time.time() if now is None else now
+        with self._write() as conn:
+            sid, kind = projects_sql.stage_id(conn, project, stage)
+            if not kind.has_progress:
+                raise ValidationError(
+                    f"stage {stage!r} is {kind.value}; only annotation and collection stages "
+                    "count progress",
+                    field="stage",
+                )
+            projects_sql.add_progress(conn, sid, progress, now)
+
+    def progress_history(self) -> dict[str, list[ProgressSample]]:
+        """Every stage's progress counts by "project/stage", oldest first."""
+        with self._read() as conn:
+            refs = projects_sql.stage_refs(conn)
+            return {refs[sid]: s for sid, s in projects_sql.progress_history(conn).items()}
+
+    def record_hours(self, project: str, stage: str, week: dt.date, hours: float) -> None:
+        """Set the hours spent on a stage in the week of `week` (kept by its Monday)."""
+        if not 0 <= hours <= MAX_WEEK_HOURS:
+            raise ValidationError(
+                f"hours in a week are between 0 and {MAX_WEEK_HOURS:g}, got {hours:g}",
+                field="hours",
+            )
+        with self._write() as conn:
+            sid, _ = projects_sql.stage_id(conn, project, stage)
+            projects_sql.set_hours(conn, sid, week_start(week), hours)
+
+    def hours_actuals(self) -> list[HoursActual]:
+        """Every recorded week of hours, by week."""
+        with self._read() as conn:
+            return projects_sql.list_hours(conn)
 
     # -- internals -------------------------------------------------------------
 

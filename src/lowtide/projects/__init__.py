@@ -1,0 +1,1 @@
+"""Projects as code, calendars in, and the forecast assembled from the store."""
