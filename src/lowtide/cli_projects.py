@@ -375,17 +375,16 @@ def forecast_command(
 ) -> None:
     """Your committed hours week by week (P50, P80) against capacity, with the lulls marked."""
     from lowtide.projects.forecasting import build_forecast
-    from lowtide.server.outlook import run_outlook
+    from lowtide.server.api_projects import live_run_eta
 
     with _OpenStore() as store:
-
-        def run_eta(uid: str) -> float | None:
-            if not store.get_run(uid).status.is_live:
-                return None
-            return run_outlook(store, uid).eta_s
-
         result, etas = build_forecast(
-            store, time.time(), run_eta, weeks=weeks, samples=samples, lull_hours=lull_hours
+            store,
+            time.time(),
+            live_run_eta(store),
+            weeks=weeks,
+            samples=samples,
+            lull_hours=lull_hours,
         )
     if as_json:
         body = result.to_json()

@@ -19,6 +19,7 @@ from lowtide.core.forecast import Forecast
 from lowtide.projects.forecasting import build_forecast
 from lowtide.sdk.run import Run
 from lowtide.sdk.settings import ClientSettings
+from lowtide.server.api_projects import live_run_eta
 from lowtide.server.outlook import run_outlook
 from lowtide.store import Store
 from tests.conftest import LiveServer
@@ -98,9 +99,8 @@ def test_a_runs_eta_moves_the_lulls(live_server: LiveServer, tmp_path: Path) -> 
         assert answer.status_code == 200, answer.text
         assert answer.json() == {"projects": 2, "added": 4, "updated": 0, "removed": 0}
 
-        def eta(uid: str) -> float | None:
-            return run_outlook(store, uid).eta_s
-
+        eta = live_run_eta(store)
+        assert run_outlook(store, run.id).eta_s == pytest.approx(9 * DAY, rel=1e-6)
         first, etas = build_forecast(store, NOW, eta, weeks=10)
         assert etas["churn/train"] == pytest.approx(NOW + 9 * DAY, rel=1e-6)
         # Week 0: only monitoring and labels. Week 1: the run ends on Wednesday and the

@@ -20,7 +20,7 @@ from lowtide.core.forecast import DEFAULT_LULL_HOURS, DEFAULT_SAMPLES, DEFAULT_W
 from lowtide.core.profile import MAX_WEEKLY_HOURS, EngineerProfile, TimeOff
 from lowtide.core.stages import Progress, Project, StageStatus
 from lowtide.errors import ValidationError
-from lowtide.projects.forecasting import build_forecast
+from lowtide.projects.forecasting import RunEta, build_forecast
 from lowtide.projects.spec import dump_plan, load_plan, stage_to_dict
 from lowtide.server.outlook import run_outlook
 from lowtide.server.responses import JSONBody
@@ -110,14 +110,22 @@ def profile_json(store: Store) -> dict[str, Any]:
     }
 
 
+def live_run_eta(store: Store) -> RunEta:
+    """A run's ETA from its outlook (pace and planned steps), for runs still running."""
+
+    def eta(uid: str) -> float | None:
+        if not store.get_run(uid).status.is_live:
+            return None
+        return run_outlook(store, uid).eta_s
+
+    return eta
+
+
 def build_projects_router(store: Store, clock: Callable[[], float] = time.time) -> APIRouter:
     """Routes for projects and stages, the profile, time off and the forecast."""
     router = APIRouter(prefix="/api/v1", tags=["projects"])
 
-    def run_eta(uid: str) -> float | None:
-        if not store.get_run(uid).status.is_live:
-            return None
-        return run_outlook(store, uid).eta_s
+    run_eta = live_run_eta(store)
 
     @router.get("/plan")
     async def get_plan(

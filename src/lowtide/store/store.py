@@ -730,11 +730,13 @@ class Store:
         on: dt.date | None = None,
         now: float | None = None,
     ) -> None:
-        """Start, finish, block or re-plan a stage; starting and finishing record the date."""
+        """Start, finish, block or re-plan a stage; starting and finishing record the day
+        (today in the engineer's time zone unless given)."""
         now = time.time() if now is None else now
-        on = on or dt.datetime.fromtimestamp(now, dt.UTC).date()
         with self._write() as conn:
             sid, _ = projects_sql.stage_id(conn, project, stage)
+            if on is None:  # today where the engineer is
+                on = dt.datetime.fromtimestamp(now, projects_sql.read_profile(conn).tz).date()
             projects_sql.set_stage_status(conn, sid, status, on, now)
 
     def record_progress(
