@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from lowtide.sdk import ClientSettings, Run
+from lowtide.sdk import ClientSettings, Mode, Run
 from lowtide.sdk.system import Sampler
 from tests.conftest import LiveServer
 
@@ -40,6 +40,6 @@ def test_run_logs_system_metrics_at_its_step(live_server: LiveServer, tmp_path: 
 def test_system_metrics_can_be_turned_off(tmp_path: Path) -> None:
     settings = ClientSettings.from_env({"LOWTIDE_SYSTEM_INTERVAL": "0", "LOWTIDE_HOME": "x"})
     assert settings.system_interval_s == 0
-    run = Run(settings=ClientSettings(mode="disabled", system_interval_s=0))  # type: ignore[arg-type]
+    run = Run(settings=ClientSettings(mode=Mode.DISABLED, system_interval_s=0))
     assert run._system is None
     run.finish()

@@ -48,6 +48,13 @@ class ClientSettings:
     finish_timeout_s: float = DEFAULT_FINISH_TIMEOUT_S
     system_interval_s: float = DEFAULT_SYSTEM_INTERVAL_S
 
+    def __post_init__(self) -> None:
+        # `mode="offline"` from a caller must mean what Mode.OFFLINE means.
+        try:
+            object.__setattr__(self, "mode", Mode(self.mode))
+        except ValueError:
+            raise ConfigError(f"mode {self.mode!r}: use online, offline or disabled") from None
+
     @property
     def spool_dir(self) -> Path:
         return paths.spool_dir(self.home)
