@@ -123,6 +123,7 @@ class RunHealth:
         self.lr_zero = False
         self.grad_zero = False
         self.schedule_ended = False
+        self.lr_cycling = False
         self.train: LossMonitor | None = None
         self.last_step: int | None = None
         self.last_eval_time = math.nan

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Sequence
 from typing import Any, Protocol
+
+import numpy as np
 
 from lowtide.core.health import rules as r
 from lowtide.core.health.kinds import SeriesKind
@@ -20,10 +23,34 @@ from lowtide.core.health.rules import RuleId, Severity
 RESOLVE_POINTS = 10
 #: The noise of a rolling median of LEVEL_POINTS values, as a share of the values' noise.
 LEVEL_NOISE_SHARE = 1.25 / math.sqrt(r.LEVEL_POINTS)
+#: Scales a median absolute deviation to the standard deviation of normal noise.
+MAD_TO_SIGMA = 1.4826
+#: The 10th to 90th percentile of normal noise spans this many standard deviations.
+SPREAD_SIGMAS = 2.563
+#: A median of n normal values scatters by this many standard deviations over sqrt(n).
+MEDIAN_ERROR = 1.2533
 #: Share of a series' direction-defining evaluations needed to trust a trend over its name.
 DIRECTION_MIN_EVALS = 4
 #: A metric named higher-is-better that falls by this share early is treated as an error rate.
 DIRECTION_FLIP_SHARE = 0.3
+
+
+def wave_ratio(values: Sequence[float], span: int) -> float:
+    """How far the mean of `span` consecutive values moves over the next `span` values,
+    against how far scatter alone would move it: about 1 for scatter, more for slow waves.
+
+    Every starting point is used, so the answer does not hang on where waves begin; both
+    moves are differences, so a steady trend does not count. The moves of the means are
+    measured by their median size, so that a spike and its recovery, a few of them, do
+    not count either; the scatter by its variance, which the means of skewed losses obey.
+    """
+    x = np.asarray(values, dtype=float)
+    sums = np.concatenate(([0.0], np.cumsum(x)))
+    means = (sums[span:] - sums[:-span]) / span
+    moves = means[span:] - means[:-span]
+    spread = MAD_TO_SIGMA * float(np.median(np.abs(moves - np.median(moves))))
+    scatter = float(np.var(np.diff(x)))
+    return span * spread**2 / scatter if scatter > 0 else 0.0
 
 
 class Judge(Protocol):
@@ -33,6 +60,7 @@ class Judge(Protocol):
     lr_zero: bool
     grad_zero: bool
     schedule_ended: bool
+    lr_cycling: bool
     train: LossMonitor | None
 
     def fire(
@@ -77,8 +105,10 @@ class LossMonitor(Monitor):
         self._oscillation = Streak(r.OSCILLATION_WINDOWS, 2)
         self._spike: tuple[int, float, float, float] | None = None  # step, time, before, height
         self._spike_age = 0
-        self._window: list[float] = []
-        self._window_level_before = math.nan
+        self._recent: deque[float] = deque(maxlen=r.OSCILLATION_WAVE_SPAN)
+        self._unjudged = 0  # points since the last window was judged
+        self._medians: deque[float] = deque(maxlen=r.OSCILLATION_WINDOWS + 1)
+        self._best_median = math.inf
         self._learning_from = 0
 
     def observe(self, step: int, wall_time: float, value: float, judge: Judge) -> None:
@@ -91,12 +121,15 @@ class LossMonitor(Monitor):
         if not lv.ready:
             return
         self._check_divergence(step, wall_time, judge)
+        is_train = self.kind is SeriesKind.TRAIN_LOSS or judge.train is self
+        if is_train:
+            # Judged while diverging too: a level that swings without rising is oscillation.
+            self._check_oscillation(step, wall_time, value, judge)
         if self._divergence.active:
             return  # a diverging loss explains every other symptom
         self._check_spike(step, wall_time, value, before, judge)
-        if self.kind is SeriesKind.TRAIN_LOSS or judge.train is self:
+        if is_train:
             self._check_no_learning(step, wall_time, judge)
-            self._check_oscillation(step, wall_time, value, judge)
 
     def _check_divergence(self, step: int, wall_time: float, judge: Judge) -> None:
         lv = self.level
@@ -199,21 +232,55 @@ class LossMonitor(Monitor):
             )  # fmt: skip
 
     def _check_oscillation(self, step: int, wall_time: float, value: float, judge: Judge) -> None:
-        self._window.append(value)
-        if len(self._window) < r.OSCILLATION_WINDOW:
+        """Swings much larger than the progress, window after window.
+
+        The swings must be more than the scatter of small batches: steady waves around a
+        level no better than the start, slow waves under the scatter, or ground that was
+        gained and lost again.
+        """
+        self._recent.append(value)
+        self._unjudged += 1
+        if self._unjudged < r.OSCILLATION_WINDOW:
             return
-        ordered = sorted(self._window)
-        self._window = []
-        k = len(ordered)
+        self._unjudged = 0
+        recent = list(self._recent)
+        k = r.OSCILLATION_WINDOW
+        ordered = sorted(recent[-k:])
         low, high, mid = ordered[k // 10], ordered[(9 * k) // 10], ordered[k // 2]
         amplitude = high - low
-        initial = self.level.initial
-        previous, self._window_level_before = self._window_level_before, mid
+        initial, best = self.level.initial, self._best_median
+        medians = self._medians
+        previous = medians[-1] if medians else math.nan
+        medians.append(mid)
+        self._best_median = min(best, mid)
+        # The median of a window of scatter alone wanders by this much.
+        error = MEDIAN_ERROR * amplitude / SPREAD_SIGMAS / math.sqrt(k)
+        swings = amplitude >= r.OSCILLATION_AMPLITUDE * abs(mid)
+        progress = previous - mid >= r.OSCILLATION_PROGRESS * amplitude
+        net_progress = medians[0] - mid >= r.OSCILLATION_PROGRESS * amplitude
+        no_progress = math.isfinite(previous) and not progress and not net_progress
         stuck = mid >= r.OSCILLATION_STUCK * initial if initial > 0 else False
-        no_progress = math.isfinite(previous) and previous - mid < 0.25 * amplitude
         structured = amplitude >= r.OSCILLATION_STRUCTURE * max(self.level.noise, 1e-12)
+        lost = math.isfinite(best) and mid - best >= r.OSCILLATION_LOST_Z * error
+        rising = (
+            self._divergence.active
+            and len(medians) == medians.maxlen
+            and mid - medians[0] > r.OSCILLATION_RISE * amplitude
+        )
+        explained = judge.lr_cycling or rising
+        # Slow waves cost the most to look for, so they are looked for last.
         hit = (
-            stuck and no_progress and structured and amplitude >= r.OSCILLATION_AMPLITUDE * abs(mid)
+            swings
+            and no_progress
+            and not explained
+            and (
+                (stuck and structured)
+                or lost
+                or (
+                    len(recent) == self._recent.maxlen
+                    and wave_ratio(recent, r.OSCILLATION_WAVE_POINTS) >= r.OSCILLATION_WAVES
+                )
+            )
         )
         verdict = self._oscillation.update(hit, step, wall_time)
         if verdict == "fire":
@@ -223,8 +290,9 @@ class LossMonitor(Monitor):
                 step,
                 wall_time,
                 f"{self.key} swings between {low:.4g} and {high:.4g} without converging "
-                f"(level {mid:.4g}, started at {initial:.4g})",
-                {"low": low, "high": high, "level": mid, "initial": initial},
+                f"(level {mid:.4g}, best {best:.4g}, started at {initial:.4g})",
+                {"low": low, "high": high, "level": mid, "best": best, "initial": initial},
+                onset=self._oscillation.onset,
             )
         elif verdict == "clear":
             judge.clear(RuleId.OSCILLATION, self.key, step, wall_time, f"{self.key} has settled")
@@ -311,7 +379,7 @@ class EvalMonitor(Monitor):
 
 
 class LearningRateMonitor(Monitor):
-    """The learning rate: warm-up, schedule end, jumps, negatives and zeros."""
+    """The learning rate: warm-up, cycles, schedule end, jumps, negatives and zeros."""
 
     kind = SeriesKind.LEARNING_RATE
 
@@ -319,6 +387,7 @@ class LearningRateMonitor(Monitor):
         super().__init__(key)
         self.peak = 0.0
         self.last = math.nan
+        self._low = math.inf  # the lowest since the peak
         self._zeros = 0
 
     def observe(self, step: int, wall_time: float, value: float, judge: Judge) -> None:
@@ -351,7 +420,16 @@ class LearningRateMonitor(Monitor):
                     RuleId.LR_ANOMALY, self.key, step, wall_time,
                     f"the learning rate fell to 0 from {previous:.4g}", {"before": previous},
                 )  # fmt: skip
-        self.peak = max(self.peak, value)
+        if (
+            self.peak > 0
+            and self._low <= r.LR_CYCLE_LOW * self.peak
+            and value > r.LR_CYCLE_RISE * self._low
+            and value > previous
+        ):
+            judge.lr_cycling = True  # a cyclic schedule or a warm restart, not a warm-up
+        if value >= self.peak:
+            self.peak = self._low = value
+        self._low = min(self._low, value)
         self._zeros = self._zeros + 1 if value == 0 else 0
         cut_or_never = self.peak == 0 or judge.warmup_done
         judge.lr_zero = self._zeros >= r.NO_LEARNING_ZERO_POINTS and cut_or_never
