@@ -353,6 +353,47 @@ def test_throughput_drop_and_step_time_rise() -> None:
     assert "throughput_drop" not in Feed().rows(steady).opened()
 
 
+def timed_rows(seconds_per_step: Callable[[int], float], n: int = 700) -> Feed:
+    """A run that logs only its loss (no throughput), its steps taking the given time."""
+    feed, t = Feed(), 0.0
+    for step, value in enumerate(decaying(n)):
+        t += seconds_per_step(step)
+        feed.now = t
+        feed.events += feed.engine.observe("r", "loss", step, t, float(value))
+        feed.events += feed.engine.observe("r", "lr", step, t, 1e-3)
+    return feed
+
+
+def test_steps_that_take_longer_without_a_logged_speed_are_a_throughput_drop() -> None:
+    feed = timed_rows(lambda step: 1.0 if step < 300 or step >= 500 else 3.0)
+    incident = feed.opened()["throughput_drop"].incident
+    assert 300 <= (incident.opened_step or 0) <= 320
+    assert incident.evidence["seconds_per_step"] == pytest.approx(3.0)
+    assert incident.evidence["usual_seconds_per_step"] == pytest.approx(1.0)
+    assert any(
+        e.action is Action.RESOLVED and e.incident.rule.value == "throughput_drop"
+        for e in feed.events
+    )
+
+
+def test_recurring_evaluation_and_checkpoint_pauses_are_not_a_throughput_drop() -> None:
+    def seconds(step: int) -> float:
+        return 1.0 + (30.0 if step % 50 == 49 else 0.0) + (120.0 if step % 200 == 199 else 0.0)
+
+    assert "throughput_drop" not in timed_rows(seconds).opened()
+
+
+def test_a_logged_speed_is_judged_instead_of_the_wall_time() -> None:
+    # A batch-size ramp: steps take twice as long, the samples per second stay level.
+    feed, t = Feed(), 0.0
+    for step, value in enumerate(decaying(600)):
+        t += 1.0 if step < 300 else 2.0
+        feed.now = t
+        for key, v in (("loss", float(value)), ("samples_per_sec", 64.0)):
+            feed.events += feed.engine.observe("r", key, step, t, v)
+    assert "throughput_drop" not in feed.opened()
+
+
 def test_learning_rate_jump_and_negative() -> None:
     rows = series_rows(
         "loss", decaying(300), lr=lambda i: 1e-3 * (0.99**i) * (100 if i > 200 else 1)

@@ -29,6 +29,8 @@ MAD_TO_SIGMA = 1.4826
 SPREAD_SIGMAS = 2.563
 #: A median of n normal values scatters by this many standard deviations over sqrt(n).
 MEDIAN_ERROR = 1.2533
+#: The key under which a run's implied speed (from the wall times of its points) is judged.
+PACE_KEY = "seconds_per_step"
 #: Share of a series' direction-defining evaluations needed to trust a trend over its name.
 DIRECTION_MIN_EVALS = 4
 #: A metric named higher-is-better that falls by this share early is treated as an error rate.
@@ -61,6 +63,7 @@ class Judge(Protocol):
     grad_zero: bool
     schedule_ended: bool
     lr_cycling: bool
+    speed_logged: bool
     train: LossMonitor | None
 
     def fire(
@@ -489,16 +492,26 @@ class GradNormMonitor(Monitor):
 class ThroughputMonitor(Monitor):
     """Throughput (or step time, inverted): a lasting drop against the usual speed."""
 
+    #: A series the run logs (not one worked out from its wall times).
+    logged = True
+    #: Speed below this share of the usual one is a drop ...
+    drop_share = r.THROUGHPUT_DROP_SHARE
+    #: ... for this many points in a row, judged once this many have set the usual speed.
+    persist = r.THROUGHPUT_PERSIST
+    baseline_points = r.THROUGHPUT_BASELINE_POINTS
+
     def __init__(self, key: str, kind: SeriesKind) -> None:
         super().__init__(key)
         self.kind = kind
         self._recent: deque[float] = deque(maxlen=r.LEVEL_POINTS)
-        self._reference: deque[float] = deque(maxlen=4 * r.THROUGHPUT_BASELINE_POINTS)
+        self._reference: deque[float] = deque(maxlen=4 * self.baseline_points)
         self._usual = math.nan
-        self._streak = Streak(r.THROUGHPUT_PERSIST, RESOLVE_POINTS)
+        self._streak = Streak(self.persist, RESOLVE_POINTS)
 
     def observe(self, step: int, wall_time: float, value: float, judge: Judge) -> None:
         super().observe(step, wall_time, value, judge)
+        if self.logged:
+            judge.speed_logged = True
         if value <= 0:
             return
         speed = 1.0 / value if self.kind is SeriesKind.STEP_TIME else value
@@ -506,11 +519,11 @@ class ThroughputMonitor(Monitor):
         level = median(list(self._recent))
         if not self._streak.active and self._streak.hits == 0:
             self._reference.append(speed)
-            if self.n % r.NOISE_REFRESH == 0 or self.n <= r.THROUGHPUT_BASELINE_POINTS:
+            if self.n % r.NOISE_REFRESH == 0 or self.n <= self.baseline_points:
                 self._usual = median(list(self._reference))
-        if self.n < r.THROUGHPUT_BASELINE_POINTS or not self._usual > 0:
+        if self.n < self.baseline_points or not self._usual > 0:
             return
-        hit = level < r.THROUGHPUT_DROP_SHARE * self._usual
+        hit = level < self.drop_share * self._usual
         verdict = self._streak.update(hit, step, wall_time)
         if verdict == "fire":
             judge.fire(
@@ -518,18 +531,70 @@ class ThroughputMonitor(Monitor):
                 self.key,
                 step,
                 wall_time,
-                f"{self.key} dropped to {level / self._usual:.0%} of its usual speed",
-                {"level": self._shown(level), "usual": self._shown(self._usual)},
+                self._describe(level, dropped=True),
+                self._evidence(level),
                 onset=self._streak.onset,
             )
         elif verdict == "clear":
             judge.clear(
                 RuleId.THROUGHPUT_DROP, self.key, step, wall_time,
-                f"{self.key} is back to {level / self._usual:.0%} of its usual speed",
+                self._describe(level, dropped=False),
             )  # fmt: skip
+
+    def _describe(self, level: float, dropped: bool) -> str:
+        share = f"{level / self._usual:.0%} of its usual speed"
+        return f"{self.key} dropped to {share}" if dropped else f"{self.key} is back to {share}"
+
+    def _evidence(self, level: float) -> dict[str, Any]:
+        return {"level": self._shown(level), "usual": self._shown(self._usual)}
 
     def _shown(self, speed: float) -> float:
         return 1.0 / speed if self.kind is SeriesKind.STEP_TIME else speed
+
+
+class PaceMonitor(ThroughputMonitor):
+    """Seconds per step from the wall times of the run's points, for runs that log no speed.
+
+    Told of each new step; one at a later wall time makes a gap (steps logged at the same
+    wall time are one row, so the next gap covers them). Once the run logs a throughput or
+    step time, that series is judged instead.
+    """
+
+    logged = False
+    drop_share = 1.0 / r.PACE_SLOWDOWN
+    persist = r.PACE_PERSIST
+    baseline_points = r.PACE_BASELINE_POINTS
+
+    def __init__(self) -> None:
+        super().__init__(PACE_KEY, SeriesKind.STEP_TIME)
+        self._last_step: int | None = None
+        self._last_time = math.nan
+
+    def point(self, step: int, wall_time: float, judge: Judge) -> None:
+        """The run reached a new step at `wall_time`."""
+        if judge.speed_logged:
+            return
+        last_step, last_time = self._last_step, self._last_time
+        if last_step is not None and (step <= last_step or not wall_time > last_time):
+            return
+        self._last_step, self._last_time = step, wall_time
+        if last_step is not None:
+            self.observe(step, wall_time, (wall_time - last_time) / (step - last_step), judge)
+
+    def _describe(self, level: float, dropped: bool) -> str:
+        now, usual = self._shown(level), self._shown(self._usual)
+        if not dropped:
+            return f"steps are back to {now:.3g} s each (usually {usual:.3g} s)"
+        return (
+            f"steps take {now / usual:.1f}x their usual time ({now:.3g} s per step, usually "
+            f"{usual:.3g} s), judged from the wall time of the points as no throughput is logged"
+        )
+
+    def _evidence(self, level: float) -> dict[str, Any]:
+        return {
+            "seconds_per_step": self._shown(level),
+            "usual_seconds_per_step": self._shown(self._usual),
+        }
 
 
 def make_monitor(key: str, kind: SeriesKind) -> Monitor:

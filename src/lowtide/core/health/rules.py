@@ -153,6 +153,15 @@ THROUGHPUT_DROP_SHARE = 0.6
 THROUGHPUT_PERSIST = 8
 #: Points that set the usual level before any drop can be judged.
 THROUGHPUT_BASELINE_POINTS = 20
+#: Without a logged throughput or step time, the seconds per step come from the wall times
+#: of the points: a slowdown is steps taking this many times their usual time (pauses for
+#: evaluations and checkpoints are single long gaps, which the rolling median ignores) ...
+PACE_SLOWDOWN = 1.6
+#: ... in this many consecutive gaps between logged steps ...
+PACE_PERSIST = 8
+#: ... once this many gaps have set the usual time per step.
+PACE_BASELINE_POINTS = 20
+
 # -- learning rate ---------------------------------------------------------------------
 #: A jump up by this factor in one logged step, once past warm-up, is an anomaly.
 LR_JUMP_FACTOR = 10.0
