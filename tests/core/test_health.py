@@ -10,6 +10,8 @@ import pytest
 
 from lowtide.core.health import Action, HealthEngine, IncidentEvent, RunState
 from lowtide.core.health.kinds import SeriesKind, infer_kind
+from lowtide.core.health.monitors import wave_ratio
+from lowtide.core.health.rules import OSCILLATION_WAVES
 
 Point = tuple[str, float]
 
@@ -162,7 +164,9 @@ def test_warmup_then_decay_stays_silent() -> None:
     loss = decaying(n)
     loss[:100] = loss[0]  # flat during warm-up
     rows = [(i, {"train/loss": float(loss[i]), "lr": lr[i]}) for i in range(n)]
-    assert Feed().rows(rows).alarms() == set()
+    feed = Feed().rows(rows)
+    assert feed.alarms() == set()
+    assert not feed.health.lr_cycling  # a warm-up from 0 is not a restart
 
 
 def test_long_plateau_that_breaks_stays_silent() -> None:
@@ -243,6 +247,87 @@ def test_oscillation_without_convergence() -> None:
     assert "oscillation" in Feed().rows(series_rows("loss", values)).opened()
 
 
+def scattered(level: np.ndarray, spread: float, seed: int) -> np.ndarray:
+    """A loss at `level` with the multiplicative scatter of small batches."""
+    return level * np.exp(rng(seed).normal(0, spread, len(level)))
+
+
+def test_heavy_ball_waves_that_lose_ground_are_oscillation() -> None:
+    # Falls to 0.9, then swings in slow waves and drifts back up instead of converging.
+    steps = np.arange(900)
+    start = 2.1 * np.exp(-steps / 60) + 0.9 * (1 - np.exp(-steps / 60))
+    level = np.where(steps < 150, start, 0.9 + 0.25 * np.minimum(1, (steps - 150) / 300))
+    values = scattered(level * (1 + 0.2 * np.sin(2 * np.pi * steps / 70)), 0.2, seed=1)
+    incident = Feed().rows(series_rows("loss", values)).opened()["oscillation"].incident
+    assert incident.severity.value == "warn"
+    assert incident.evidence["level"] > incident.evidence["best"]
+
+
+def test_loss_bouncing_above_its_start_with_spikes_is_oscillation() -> None:
+    steps = np.arange(900)
+    values = scattered(np.where(steps < 40, 0.5, 1.6), 0.45, seed=2)
+    values[rng(3).integers(40, 900, 15)] *= 4
+    assert "oscillation" in Feed().rows(series_rows("loss", values)).opened()
+
+
+def test_oscillation_is_told_even_after_the_loss_diverged() -> None:
+    # Fine while the learning rate warms up; past step 250 it is too high: the loss climbs
+    # (divergence) and then bounces around a level that no longer rises (oscillation).
+    steps = np.arange(900)
+    level = np.where(
+        steps < 250,
+        0.9 * np.exp(-steps / 50) + 0.05,
+        0.05 + 2.5 * np.minimum(1, (steps - 250) / 100),
+    )
+    values = level * np.exp(rng(4).normal(0, np.where(steps < 250, 0.05, 0.4)))
+    opened = Feed().rows(series_rows("loss", values, lr=lambda i: 1.2 * min(1, (i + 1) / 300)))
+    opened_rules = opened.opened()
+    assert "divergence" in opened_rules
+    assert (
+        opened_rules["oscillation"].incident.opened_step
+        > opened_rules["divergence"].incident.opened_step
+    )
+
+
+def test_wave_ratio_tells_slow_waves_from_scatter_trends_and_spikes() -> None:
+    steps = np.arange(240)
+    scatter = rng(10).normal(0, 1, 240)
+    spiked = scatter.copy()
+    spiked[100:104] += 20
+    for quiet in (scatter, scatter - 0.05 * steps, spiked):
+        assert wave_ratio(list(quiet), 20) < 0.75 * OSCILLATION_WAVES
+    waves = scatter + np.sin(2 * np.pi * steps / 40)
+    assert wave_ratio(list(waves), 20) > 1.5 * OSCILLATION_WAVES
+
+
+def test_noisy_plateau_of_small_batches_is_not_oscillation() -> None:
+    level = np.maximum(decaying(900, noise=0.0), 0.4)
+    values = scattered(level, 0.5, seed=5)
+    assert Feed().rows(series_rows("loss", values)).alarms() == set()
+
+
+def test_spike_on_a_noisy_plateau_that_recovers_is_not_oscillation() -> None:
+    values = scattered(np.maximum(decaying(900, noise=0.0), 0.5), 0.3, seed=7)
+    values[500:503] *= 15
+    assert Feed().rows(series_rows("loss", values)).alarms() == set()
+
+
+def test_swings_that_follow_a_cyclic_learning_rate_are_not_oscillation() -> None:
+    def lr(i: int) -> float:  # cosine with warm restarts every 300 steps
+        return 0.02 + 0.08 * 0.5 * (1 + math.cos(math.pi * (i % 300) / 300))
+
+    base = np.maximum(decaying(1200, noise=0.0), 0.5)
+    gentle = scattered(base * (1 + np.array([lr(i) / 0.1 for i in range(1200)])), 0.3, seed=8)
+    assert Feed().rows(series_rows("loss", gentle, lr=lr)).alarms() == set()
+    # The loss jumps at every restart: without the learning rate to explain it, that is
+    # oscillation; with it, the restarts are the schedule's doing.
+    steep = scattered(base * (1 + 3 * np.array([lr(i) / 0.1 for i in range(1200)])), 0.3, seed=9)
+    assert "oscillation" in Feed().rows(series_rows("loss", steep)).opened()
+    feed = Feed().rows(series_rows("loss", steep, lr=lr))
+    assert feed.health.lr_cycling
+    assert "oscillation" not in feed.opened()
+
+
 # -- gradients, throughput, learning rate -----------------------------------------------------
 
 
@@ -266,6 +351,47 @@ def test_throughput_drop_and_step_time_rise() -> None:
         "loss", decaying(300), samples_per_sec=lambda i: 1000.0 * (1 + 0.1 * math.sin(i))
     )
     assert "throughput_drop" not in Feed().rows(steady).opened()
+
+
+def timed_rows(seconds_per_step: Callable[[int], float], n: int = 700) -> Feed:
+    """A run that logs only its loss (no throughput), its steps taking the given time."""
+    feed, t = Feed(), 0.0
+    for step, value in enumerate(decaying(n)):
+        t += seconds_per_step(step)
+        feed.now = t
+        feed.events += feed.engine.observe("r", "loss", step, t, float(value))
+        feed.events += feed.engine.observe("r", "lr", step, t, 1e-3)
+    return feed
+
+
+def test_steps_that_take_longer_without_a_logged_speed_are_a_throughput_drop() -> None:
+    feed = timed_rows(lambda step: 1.0 if step < 300 or step >= 500 else 3.0)
+    incident = feed.opened()["throughput_drop"].incident
+    assert 300 <= (incident.opened_step or 0) <= 320
+    assert incident.evidence["seconds_per_step"] == pytest.approx(3.0)
+    assert incident.evidence["usual_seconds_per_step"] == pytest.approx(1.0)
+    assert any(
+        e.action is Action.RESOLVED and e.incident.rule.value == "throughput_drop"
+        for e in feed.events
+    )
+
+
+def test_recurring_evaluation_and_checkpoint_pauses_are_not_a_throughput_drop() -> None:
+    def seconds(step: int) -> float:
+        return 1.0 + (30.0 if step % 50 == 49 else 0.0) + (120.0 if step % 200 == 199 else 0.0)
+
+    assert "throughput_drop" not in timed_rows(seconds).opened()
+
+
+def test_a_logged_speed_is_judged_instead_of_the_wall_time() -> None:
+    # A batch-size ramp: steps take twice as long, the samples per second stay level.
+    feed, t = Feed(), 0.0
+    for step, value in enumerate(decaying(600)):
+        t += 1.0 if step < 300 else 2.0
+        feed.now = t
+        for key, v in (("loss", float(value)), ("samples_per_sec", 64.0)):
+            feed.events += feed.engine.observe("r", key, step, t, v)
+    assert "throughput_drop" not in feed.opened()
 
 
 def test_learning_rate_jump_and_negative() -> None:

@@ -19,7 +19,13 @@ from typing import Any
 from lowtide.core.health import rules as r
 from lowtide.core.health.cadence import Cadence
 from lowtide.core.health.kinds import SeriesKind, headline_metric, infer_kind
-from lowtide.core.health.monitors import EvalMonitor, LossMonitor, Monitor, make_monitor
+from lowtide.core.health.monitors import (
+    EvalMonitor,
+    LossMonitor,
+    Monitor,
+    PaceMonitor,
+    make_monitor,
+)
 from lowtide.core.health.outlook import Outlook, Target, Verdict
 from lowtide.core.health.rules import DEFAULT_SEVERITY, RuleId, Severity
 from lowtide.core.health.system import system_monitor
@@ -116,6 +122,7 @@ class RunHealth:
         self.outlook = Outlook(planned_steps, dict(targets or {}))
         self.monitors: dict[str, Monitor] = {}
         self.cadence = Cadence()
+        self.pace = PaceMonitor()
         self.open: dict[RuleId, Incident] = {}
         self.events: list[IncidentEvent] = []
         self.state = RunState.RUNNING
@@ -123,6 +130,8 @@ class RunHealth:
         self.lr_zero = False
         self.grad_zero = False
         self.schedule_ended = False
+        self.lr_cycling = False
+        self.speed_logged = False
         self.train: LossMonitor | None = None
         self.last_step: int | None = None
         self.last_eval_time = math.nan
@@ -217,6 +226,7 @@ class RunHealth:
                 self._judge_outlook(verdict, key, wall_time)
         if self.last_step is None or step > self.last_step:
             self.last_step = step
+            self.pace.point(step, wall_time, self)
         if isinstance(monitor, EvalMonitor):
             self.last_eval_time = wall_time
         if not math.isfinite(value):

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Sequence
 from typing import Any, Protocol
+
+import numpy as np
 
 from lowtide.core.health import rules as r
 from lowtide.core.health.kinds import SeriesKind
@@ -20,10 +23,36 @@ from lowtide.core.health.rules import RuleId, Severity
 RESOLVE_POINTS = 10
 #: The noise of a rolling median of LEVEL_POINTS values, as a share of the values' noise.
 LEVEL_NOISE_SHARE = 1.25 / math.sqrt(r.LEVEL_POINTS)
+#: Scales a median absolute deviation to the standard deviation of normal noise.
+MAD_TO_SIGMA = 1.4826
+#: The 10th to 90th percentile of normal noise spans this many standard deviations.
+SPREAD_SIGMAS = 2.563
+#: A median of n normal values scatters by this many standard deviations over sqrt(n).
+MEDIAN_ERROR = 1.2533
+#: The key under which a run's implied speed (from the wall times of its points) is judged.
+PACE_KEY = "seconds_per_step"
 #: Share of a series' direction-defining evaluations needed to trust a trend over its name.
 DIRECTION_MIN_EVALS = 4
 #: A metric named higher-is-better that falls by this share early is treated as an error rate.
 DIRECTION_FLIP_SHARE = 0.3
+
+
+def wave_ratio(values: Sequence[float], span: int) -> float:
+    """How far the mean of `span` consecutive values moves over the next `span` values,
+    against how far scatter alone would move it: about 1 for scatter, more for slow waves.
+
+    Every starting point is used, so the answer does not hang on where waves begin; both
+    moves are differences, so a steady trend does not count. The moves of the means are
+    measured by their median size, so that a spike and its recovery, a few of them, do
+    not count either; the scatter by its variance, which the means of skewed losses obey.
+    """
+    x = np.asarray(values, dtype=float)
+    sums = np.concatenate(([0.0], np.cumsum(x)))
+    means = (sums[span:] - sums[:-span]) / span
+    moves = means[span:] - means[:-span]
+    spread = MAD_TO_SIGMA * float(np.median(np.abs(moves - np.median(moves))))
+    scatter = float(np.var(np.diff(x)))
+    return span * spread**2 / scatter if scatter > 0 else 0.0
 
 
 class Judge(Protocol):
@@ -33,6 +62,8 @@ class Judge(Protocol):
     lr_zero: bool
     grad_zero: bool
     schedule_ended: bool
+    lr_cycling: bool
+    speed_logged: bool
     train: LossMonitor | None
 
     def fire(
@@ -77,8 +108,10 @@ class LossMonitor(Monitor):
         self._oscillation = Streak(r.OSCILLATION_WINDOWS, 2)
         self._spike: tuple[int, float, float, float] | None = None  # step, time, before, height
         self._spike_age = 0
-        self._window: list[float] = []
-        self._window_level_before = math.nan
+        self._recent: deque[float] = deque(maxlen=r.OSCILLATION_WAVE_SPAN)
+        self._unjudged = 0  # points since the last window was judged
+        self._medians: deque[float] = deque(maxlen=r.OSCILLATION_WINDOWS + 1)
+        self._best_median = math.inf
         self._learning_from = 0
 
     def observe(self, step: int, wall_time: float, value: float, judge: Judge) -> None:
@@ -91,12 +124,15 @@ class LossMonitor(Monitor):
         if not lv.ready:
             return
         self._check_divergence(step, wall_time, judge)
+        is_train = self.kind is SeriesKind.TRAIN_LOSS or judge.train is self
+        if is_train:
+            # Judged while diverging too: a level that swings without rising is oscillation.
+            self._check_oscillation(step, wall_time, value, judge)
         if self._divergence.active:
             return  # a diverging loss explains every other symptom
         self._check_spike(step, wall_time, value, before, judge)
-        if self.kind is SeriesKind.TRAIN_LOSS or judge.train is self:
+        if is_train:
             self._check_no_learning(step, wall_time, judge)
-            self._check_oscillation(step, wall_time, value, judge)
 
     def _check_divergence(self, step: int, wall_time: float, judge: Judge) -> None:
         lv = self.level
@@ -199,21 +235,55 @@ class LossMonitor(Monitor):
             )  # fmt: skip
 
     def _check_oscillation(self, step: int, wall_time: float, value: float, judge: Judge) -> None:
-        self._window.append(value)
-        if len(self._window) < r.OSCILLATION_WINDOW:
+        """Swings much larger than the progress, window after window.
+
+        The swings must be more than the scatter of small batches: steady waves around a
+        level no better than the start, slow waves under the scatter, or ground that was
+        gained and lost again.
+        """
+        self._recent.append(value)
+        self._unjudged += 1
+        if self._unjudged < r.OSCILLATION_WINDOW:
             return
-        ordered = sorted(self._window)
-        self._window = []
-        k = len(ordered)
+        self._unjudged = 0
+        recent = list(self._recent)
+        k = r.OSCILLATION_WINDOW
+        ordered = sorted(recent[-k:])
         low, high, mid = ordered[k // 10], ordered[(9 * k) // 10], ordered[k // 2]
         amplitude = high - low
-        initial = self.level.initial
-        previous, self._window_level_before = self._window_level_before, mid
+        initial, best = self.level.initial, self._best_median
+        medians = self._medians
+        previous = medians[-1] if medians else math.nan
+        medians.append(mid)
+        self._best_median = min(best, mid)
+        # The median of a window of scatter alone wanders by this much.
+        error = MEDIAN_ERROR * amplitude / SPREAD_SIGMAS / math.sqrt(k)
+        swings = amplitude >= r.OSCILLATION_AMPLITUDE * abs(mid)
+        progress = previous - mid >= r.OSCILLATION_PROGRESS * amplitude
+        net_progress = medians[0] - mid >= r.OSCILLATION_PROGRESS * amplitude
+        no_progress = math.isfinite(previous) and not progress and not net_progress
         stuck = mid >= r.OSCILLATION_STUCK * initial if initial > 0 else False
-        no_progress = math.isfinite(previous) and previous - mid < 0.25 * amplitude
         structured = amplitude >= r.OSCILLATION_STRUCTURE * max(self.level.noise, 1e-12)
+        lost = math.isfinite(best) and mid - best >= r.OSCILLATION_LOST_Z * error
+        rising = (
+            self._divergence.active
+            and len(medians) == medians.maxlen
+            and mid - medians[0] > r.OSCILLATION_RISE * amplitude
+        )
+        explained = judge.lr_cycling or rising
+        # Slow waves cost the most to look for, so they are looked for last.
         hit = (
-            stuck and no_progress and structured and amplitude >= r.OSCILLATION_AMPLITUDE * abs(mid)
+            swings
+            and no_progress
+            and not explained
+            and (
+                (stuck and structured)
+                or lost
+                or (
+                    len(recent) == self._recent.maxlen
+                    and wave_ratio(recent, r.OSCILLATION_WAVE_POINTS) >= r.OSCILLATION_WAVES
+                )
+            )
         )
         verdict = self._oscillation.update(hit, step, wall_time)
         if verdict == "fire":
@@ -223,8 +293,9 @@ class LossMonitor(Monitor):
                 step,
                 wall_time,
                 f"{self.key} swings between {low:.4g} and {high:.4g} without converging "
-                f"(level {mid:.4g}, started at {initial:.4g})",
-                {"low": low, "high": high, "level": mid, "initial": initial},
+                f"(level {mid:.4g}, best {best:.4g}, started at {initial:.4g})",
+                {"low": low, "high": high, "level": mid, "best": best, "initial": initial},
+                onset=self._oscillation.onset,
             )
         elif verdict == "clear":
             judge.clear(RuleId.OSCILLATION, self.key, step, wall_time, f"{self.key} has settled")
@@ -311,7 +382,7 @@ class EvalMonitor(Monitor):
 
 
 class LearningRateMonitor(Monitor):
-    """The learning rate: warm-up, schedule end, jumps, negatives and zeros."""
+    """The learning rate: warm-up, cycles, schedule end, jumps, negatives and zeros."""
 
     kind = SeriesKind.LEARNING_RATE
 
@@ -319,6 +390,7 @@ class LearningRateMonitor(Monitor):
         super().__init__(key)
         self.peak = 0.0
         self.last = math.nan
+        self._low = math.inf  # the lowest since the peak
         self._zeros = 0
 
     def observe(self, step: int, wall_time: float, value: float, judge: Judge) -> None:
@@ -351,7 +423,16 @@ class LearningRateMonitor(Monitor):
                     RuleId.LR_ANOMALY, self.key, step, wall_time,
                     f"the learning rate fell to 0 from {previous:.4g}", {"before": previous},
                 )  # fmt: skip
-        self.peak = max(self.peak, value)
+        if (
+            self.peak > 0
+            and self._low <= r.LR_CYCLE_LOW * self.peak
+            and value > r.LR_CYCLE_RISE * self._low
+            and value > previous
+        ):
+            judge.lr_cycling = True  # a cyclic schedule or a warm restart, not a warm-up
+        if value >= self.peak:
+            self.peak = self._low = value
+        self._low = min(self._low, value)
         self._zeros = self._zeros + 1 if value == 0 else 0
         cut_or_never = self.peak == 0 or judge.warmup_done
         judge.lr_zero = self._zeros >= r.NO_LEARNING_ZERO_POINTS and cut_or_never
@@ -411,16 +492,26 @@ class GradNormMonitor(Monitor):
 class ThroughputMonitor(Monitor):
     """Throughput (or step time, inverted): a lasting drop against the usual speed."""
 
+    #: A series the run logs (not one worked out from its wall times).
+    logged = True
+    #: Speed below this share of the usual one is a drop ...
+    drop_share = r.THROUGHPUT_DROP_SHARE
+    #: ... for this many points in a row, judged once this many have set the usual speed.
+    persist = r.THROUGHPUT_PERSIST
+    baseline_points = r.THROUGHPUT_BASELINE_POINTS
+
     def __init__(self, key: str, kind: SeriesKind) -> None:
         super().__init__(key)
         self.kind = kind
         self._recent = RollingMedian(r.LEVEL_POINTS)
-        self._reference: deque[float] = deque(maxlen=4 * r.THROUGHPUT_BASELINE_POINTS)
+        self._reference: deque[float] = deque(maxlen=4 * self.baseline_points)
         self._usual = math.nan
-        self._streak = Streak(r.THROUGHPUT_PERSIST, RESOLVE_POINTS)
+        self._streak = Streak(self.persist, RESOLVE_POINTS)
 
     def observe(self, step: int, wall_time: float, value: float, judge: Judge) -> None:
         self.n += 1  # (Monitor.observe, inlined: this runs for every point)
+        if self.logged:
+            judge.speed_logged = True
         if value <= 0:
             return
         speed = 1.0 / value if self.kind is SeriesKind.STEP_TIME else value
@@ -428,11 +519,11 @@ class ThroughputMonitor(Monitor):
         level = self._recent.median
         if not self._streak.active and self._streak.hits == 0:
             self._reference.append(speed)
-            if self.n % r.NOISE_REFRESH == 0 or self.n <= r.THROUGHPUT_BASELINE_POINTS:
+            if self.n % r.NOISE_REFRESH == 0 or self.n <= self.baseline_points:
                 self._usual = median(list(self._reference))
-        if self.n < r.THROUGHPUT_BASELINE_POINTS or not self._usual > 0:
+        if self.n < self.baseline_points or not self._usual > 0:
             return
-        hit = level < r.THROUGHPUT_DROP_SHARE * self._usual
+        hit = level < self.drop_share * self._usual
         verdict = self._streak.update(hit, step, wall_time)
         if verdict == "fire":
             judge.fire(
@@ -440,18 +531,70 @@ class ThroughputMonitor(Monitor):
                 self.key,
                 step,
                 wall_time,
-                f"{self.key} dropped to {level / self._usual:.0%} of its usual speed",
-                {"level": self._shown(level), "usual": self._shown(self._usual)},
+                self._describe(level, dropped=True),
+                self._evidence(level),
                 onset=self._streak.onset,
             )
         elif verdict == "clear":
             judge.clear(
                 RuleId.THROUGHPUT_DROP, self.key, step, wall_time,
-                f"{self.key} is back to {level / self._usual:.0%} of its usual speed",
+                self._describe(level, dropped=False),
             )  # fmt: skip
+
+    def _describe(self, level: float, dropped: bool) -> str:
+        share = f"{level / self._usual:.0%} of its usual speed"
+        return f"{self.key} dropped to {share}" if dropped else f"{self.key} is back to {share}"
+
+    def _evidence(self, level: float) -> dict[str, Any]:
+        return {"level": self._shown(level), "usual": self._shown(self._usual)}
 
     def _shown(self, speed: float) -> float:
         return 1.0 / speed if self.kind is SeriesKind.STEP_TIME else speed
+
+
+class PaceMonitor(ThroughputMonitor):
+    """Seconds per step from the wall times of the run's points, for runs that log no speed.
+
+    Told of each new step; one at a later wall time makes a gap (steps logged at the same
+    wall time are one row, so the next gap covers them). Once the run logs a throughput or
+    step time, that series is judged instead.
+    """
+
+    logged = False
+    drop_share = 1.0 / r.PACE_SLOWDOWN
+    persist = r.PACE_PERSIST
+    baseline_points = r.PACE_BASELINE_POINTS
+
+    def __init__(self) -> None:
+        super().__init__(PACE_KEY, SeriesKind.STEP_TIME)
+        self._last_step: int | None = None
+        self._last_time = math.nan
+
+    def point(self, step: int, wall_time: float, judge: Judge) -> None:
+        """The run reached a new step at `wall_time`."""
+        if judge.speed_logged:
+            return
+        last_step, last_time = self._last_step, self._last_time
+        if last_step is not None and (step <= last_step or not wall_time > last_time):
+            return
+        self._last_step, self._last_time = step, wall_time
+        if last_step is not None:
+            self.observe(step, wall_time, (wall_time - last_time) / (step - last_step), judge)
+
+    def _describe(self, level: float, dropped: bool) -> str:
+        now, usual = self._shown(level), self._shown(self._usual)
+        if not dropped:
+            return f"steps are back to {now:.3g} s each (usually {usual:.3g} s)"
+        return (
+            f"steps take {now / usual:.1f}x their usual time ({now:.3g} s per step, usually "
+            f"{usual:.3g} s), judged from the wall time of the points as no throughput is logged"
+        )
+
+    def _evidence(self, level: float) -> dict[str, Any]:
+        return {
+            "seconds_per_step": self._shown(level),
+            "usual_seconds_per_step": self._shown(self._usual),
+        }
 
 
 def make_monitor(key: str, kind: SeriesKind) -> Monitor:

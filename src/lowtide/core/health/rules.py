@@ -115,13 +115,28 @@ OVERFIT_TRAIN_DROP = 0.05
 OSCILLATION_WINDOW = 40
 #: Swings (10th to 90th percentile) at least this share of the level ...
 OSCILLATION_AMPLITUDE = 0.3
-#: ... while the level is no lower than this share of where the run started ...
+#: ... with the window's median no lower than the last one's, nor than the one
+#: OSCILLATION_WINDOWS before, by this share of its swings (a larger fall is progress) ...
+OSCILLATION_PROGRESS = 0.25
+#: ... and either the level no lower than this share of where the run started ...
 OSCILLATION_STUCK = 0.6
-#: ... swinging by at least this many times the step-to-step noise, so that the swings are
-#: slow waves and not the scatter of small batches ...
+#: ... swinging by at least this many times the step-to-step noise: steady waves, not the
+#: scatter of small batches ...
 OSCILLATION_STRUCTURE = 5.0
-#: ... in this many windows in a row.
+#: ... or slow waves under the scatter: the mean of this many points ...
+OSCILLATION_WAVE_POINTS = 20
+#: ... moving over the next as many, throughout the last this many points ...
+OSCILLATION_WAVE_SPAN = 240
+#: ... with this many times the variance that scatter alone would give it ...
+OSCILLATION_WAVES = 4.0
+#: ... or the window's median this many standard errors above the best window's: the run
+#: has lost ground it had gained, which the scatter of small batches does not explain ...
+OSCILLATION_LOST_Z = 5.0
+#: ... in this many windows in a row, unless the learning rate cycles (LR_CYCLE_RISE).
 OSCILLATION_WINDOWS = 3
+#: While the loss diverges, swings count only if the level has not risen by more than this
+#: share of the swings over those windows: a steadily rising level is divergence alone.
+OSCILLATION_RISE = 0.25
 
 # -- exploding gradient ---------------------------------------------------------------
 #: The gradient norm's level this many times its usual level (after warm-up) ...
@@ -138,12 +153,25 @@ THROUGHPUT_DROP_SHARE = 0.6
 THROUGHPUT_PERSIST = 8
 #: Points that set the usual level before any drop can be judged.
 THROUGHPUT_BASELINE_POINTS = 20
+#: Without a logged throughput or step time, the seconds per step come from the wall times
+#: of the points: a slowdown is steps taking this many times their usual time (pauses for
+#: evaluations and checkpoints are single long gaps, which the rolling median ignores) ...
+PACE_SLOWDOWN = 1.6
+#: ... in this many consecutive gaps between logged steps ...
+PACE_PERSIST = 8
+#: ... once this many gaps have set the usual time per step.
+PACE_BASELINE_POINTS = 20
 
 # -- learning rate ---------------------------------------------------------------------
 #: A jump up by this factor in one logged step, once past warm-up, is an anomaly.
 LR_JUMP_FACTOR = 10.0
 #: A learning rate falling to 0 from at least this share of its peak in one step.
 LR_CUT_SHARE = 0.1
+#: A learning rate that fell to this share of its peak ...
+LR_CYCLE_LOW = 0.5
+#: ... and then rose to this many times its low is a cyclic schedule or a warm restart:
+#: the loss swings with it, so they are not oscillation.
+LR_CYCLE_RISE = 2.0
 
 # -- stall, crash and completion ---------------------------------------------------
 #: Silence longer than this many usual logging gaps is a stall ...
