@@ -18,7 +18,7 @@ from collections.abc import Callable
 from importlib import metadata
 from types import FrameType
 
-from benchmarks import health, ingest, memory, read, sdk_overhead
+from benchmarks import dashboard, health, ingest, memory, read, sdk_overhead
 from benchmarks.harness import Result, say, table
 from benchmarks.servers import NO_TELEMETRY, Context
 
@@ -29,6 +29,7 @@ BENCHMARKS: dict[str, Callable[[Context], list[Result]]] = {
     "memory": memory.run,
     "engine": health.run_engine,
     "alerts": health.run_alerts,
+    "dashboard": dashboard.run,
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 
@@ -33,6 +34,12 @@ def test_each_page_loads_with_the_seeded_data(page: Page, dashboard: Dashboard) 
     charts_drawn(page)
     expect(page.locator("figure.chart")).to_have_count(4)  # lr, train/loss, val/acc, val/loss
     assert page.locator("figure.chart canvas").count() == 4
+
+    page.goto(dashboard.url + f"/runs/{dashboard.seeded.runs['resnet18-cosine']}")
+    charts_drawn(page)
+    expect(page.locator("#run-eta")).to_have_text(re.compile(r"^\d+ (s|min)"))  # asked for later
+    expect(page.locator("#run-planned")).to_have_text("of 600")
+    expect(page.locator("#run-projection")).to_be_visible()
 
     page.goto(dashboard.url + "/runs")
     page.locator('input[name="run"]').nth(0).check()

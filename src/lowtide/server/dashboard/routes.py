@@ -16,8 +16,13 @@ from lowtide import __version__
 from lowtide.errors import NotFoundError
 from lowtide.server.dashboard import format as fmt
 from lowtide.server.dashboard.filters import parse_filters
-from lowtide.server.dashboard.views import flat_config, health_of, now_view, runs_view
-from lowtide.server.outlook import run_outlook
+from lowtide.server.dashboard.views import (
+    flat_config,
+    headline_key,
+    health_of,
+    now_view,
+    runs_view,
+)
 from lowtide.store import Store
 
 HERE = Path(__file__).parent
@@ -95,25 +100,21 @@ def build_dashboard_router(store: Store, env: jinja2.Environment) -> APIRouter:
                 return None
             incidents = store.list_incidents(run=run_id, limit=200)
             keys = store.list_keys(run_id)
-            outlook = None
-            if keys:
-                try:
-                    outlook = run_outlook(store, run_id)
-                except NotFoundError:
-                    outlook = None
+            # The outlook reads whole series (slow for a long run): the page asks for it
+            # once its charts are drawn, so the curves never wait for the ETA.
             return {
                 "run": record,
                 "health": health_of(record, [i for i in incidents if i.is_open]),
                 "incidents": incidents,
                 "keys": keys,
-                "outlook": outlook,
+                "last_step": max((k.last_step for k in keys), default=None),
                 "config": flat_config(record.config),
                 "boot": {
                     "run": record.uid,
                     "live": record.status.is_live,
+                    "headline": headline_key(store, run_id, keys),
                     "keys": [k.to_json() for k in keys],
                     "incidents": [i.to_json() for i in incidents],
-                    "outlook": outlook.to_json() if outlook else None,
                 },
             }
 

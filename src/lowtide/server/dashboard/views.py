@@ -123,7 +123,7 @@ def now_view(store: Store) -> NowView:
 
 def _live_job(store: Store, run: RunRecord, incidents: list[IncidentRecord]) -> LiveJob:
     keys = store.list_keys(run.uid)
-    headline = _headline(store, run.uid, keys)
+    headline = headline_key(store, run.uid, keys)
     ordered = sorted(keys, key=lambda k: (k.key != headline, k.key))
     outlook: RunOutlook | None = None
     if keys:
@@ -147,7 +147,8 @@ def _live_job(store: Store, run: RunRecord, incidents: list[IncidentRecord]) -> 
     )
 
 
-def _headline(store: Store, uid: str, keys: list[KeySummary]) -> str | None:
+def headline_key(store: Store, uid: str, keys: list[KeySummary]) -> str | None:
+    """The key that speaks for the run (its headline metric), else its first key."""
     found = headline_metric([k.key for k in keys], overrides(store.health_settings(uid)))
     if found is not None:
         return found[0]
@@ -188,7 +189,7 @@ def runs_view(store: Store, filters: RunFilters) -> RunsView:
     rows = []
     for run in found[:RUNS_SHOWN]:
         keys = store.list_keys(run.uid)
-        headline = _headline(store, run.uid, keys)
+        headline = headline_key(store, run.uid, keys)
         rows.append(
             RunRow(
                 run=run,

@@ -17,7 +17,7 @@
   const runId = boot.run;
   const container = document.getElementById("charts");
   const charts = new Map(); // key -> chart state
-  let outlook = boot.outlook;
+  let outlook = null; // asked for once the charts are drawn
   let incidents = boot.incidents;
   let zoom = null; // {min, max} of x shared by every chart, or null
   let live = boot.live;
@@ -166,7 +166,7 @@
   }
 
   function order(keys) {
-    const headline = outlook && outlook.metric;
+    const headline = boot.headline;
     const rank = (k) => (k === headline ? 0 : k.startsWith(SYSTEM_PREFIX) ? 2 : 1);
     return keys.slice().sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   }
@@ -231,7 +231,7 @@
     if (found) {
       const had = outlook && outlook.projection;
       outlook = found;
-      setText("run-eta", found.eta_s !== null ? lowtide.fmtDuration(found.eta_s) : live ? "–" : "ended");
+      showOutlook(found);
       const st = outlook.metric && charts.get(outlook.metric);
       if (st && st.full) {
         if (Boolean(had) !== Boolean(found.projection) || st.projected !== (projectionFor(st.key) !== null)) build(st, st.full);
@@ -239,6 +239,25 @@
       }
     }
     for (const st of charts.values()) if (st.chart) st.chart.redraw(false, false);
+  }
+
+  function showOutlook(o) {
+    setText("run-eta", o.eta_s !== null ? lowtide.fmtDuration(o.eta_s) : live ? (o.planned_steps ? "–" : "no planned steps") : "ended");
+    setText("run-planned", o.planned_steps ? `of ${o.planned_steps}` : "");
+    const proj = document.getElementById("run-projection");
+    const p = o.projection;
+    proj.hidden = !p;
+    if (p) {
+      proj.querySelector(".metric").textContent = o.metric;
+      proj.querySelector(".value").textContent = lowtide.fmtValue(p.value);
+      proj.querySelector(".range").textContent = `(${lowtide.fmtValue(p.low)} – ${lowtide.fmtValue(p.high)})`;
+    }
+    const best = document.getElementById("run-best");
+    best.hidden = !o.project_best;
+    if (o.project_best) {
+      best.querySelector(".value").textContent = lowtide.fmtValue(o.project_best.value);
+      best.querySelector(".name").textContent = o.project_best.run || "";
+    }
   }
 
   function setText(id, text) {
@@ -290,8 +309,10 @@
     const keys = order(boot.keys.map((k) => k.key));
     waiting = keys.length;
     if (!waiting) performance.mark("lowtide:charts-drawn");
+    if (!keys.length && !live) setText("run-eta", "ended");
     // Cards in their order first, then their data as it comes.
     await Promise.all(keys.map((k) => addChart(k))).catch(report);
+    await refreshOutlook().catch(report);
     loop();
   }
 
