@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 BENCH_VENV := .venv-bench
+# Debian's chromium, driven by Playwright in the dashboard's browser tests, screenshots and
+# benchmark; Playwright never downloads a browser of its own here.
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test bench eval clean
+.PHONY: run test bench eval screenshots clean
 
 $(BIN)/lowtide: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,8 +19,11 @@ $(BIN)/lowtide: pyproject.toml
 run: $(BIN)/lowtide
 	$(BIN)/lowtide serve
 
-## test: ruff, mypy (strict on src/) and pytest
-test: $(BIN)/lowtide
+$(CHROMIUM):
+	command -v chromium || (apt-get update && apt-get install -y chromium)
+
+## test: ruff, mypy (strict on src/) and pytest (browser tests in chromium included)
+test: $(BIN)/lowtide $(CHROMIUM)
 	$(BIN)/ruff check src tests evaluation $(wildcard benchmarks)
 	$(BIN)/ruff format --check src tests evaluation $(wildcard benchmarks)
 	$(BIN)/mypy
@@ -30,12 +36,16 @@ $(BENCH_VENV)/bin/mlflow: pyproject.toml
 	touch $(BENCH_VENV)/bin/mlflow
 
 ## bench: ingest, SDK overhead, reads and memory, each against its peer
-bench: $(BENCH_VENV)/bin/mlflow
+bench: $(BENCH_VENV)/bin/mlflow $(CHROMIUM)
 	$(BENCH_VENV)/bin/python -m benchmarks
 
 ## eval: score the health engine on the evaluation corpus and the real runs
 eval: $(BIN)/lowtide
 	$(BIN)/python -m evaluation
+
+## screenshots: a picture of each dashboard page, seeded with small real runs, in docs/
+screenshots: $(BIN)/lowtide $(CHROMIUM)
+	$(BIN)/python -m tests.server.dashboard.screenshots docs
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) build *.egg-info src/*.egg-info

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from starlette.responses import RedirectResponse
 
 from lowtide import __version__
 from lowtide.config import Settings
@@ -14,6 +13,7 @@ from lowtide.server.api import build_router
 from lowtide.server.api_health import build_health_router
 from lowtide.server.api_notify import build_notify_router
 from lowtide.server.api_projects import build_projects_router
+from lowtide.server.dashboard import mount_dashboard
 from lowtide.server.errors import install_error_handlers
 from lowtide.server.health_worker import HealthWorker
 from lowtide.server.notifier import Notifier
@@ -70,9 +70,6 @@ def create_app(
     app.include_router(build_health_router(store, health))
     app.include_router(build_notify_router(store, notifier))
     app.include_router(build_projects_router(store))
-
-    @app.get("/", include_in_schema=False)
-    async def home() -> RedirectResponse:
-        return RedirectResponse("/docs")
+    mount_dashboard(app, store)
 
     return app

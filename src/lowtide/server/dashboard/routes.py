@@ -1,0 +1,145 @@
+"""The dashboard's pages: server-rendered HTML, with small scripts for charts and buttons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from fastapi import APIRouter, FastAPI, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import HTMLResponse
+from starlette.staticfiles import StaticFiles
+
+from lowtide import __version__
+from lowtide.errors import NotFoundError
+from lowtide.server.dashboard import format as fmt
+from lowtide.server.dashboard.filters import parse_filters
+from lowtide.server.dashboard.views import (
+    flat_config,
+    headline_key,
+    health_of,
+    now_view,
+    runs_view,
+)
+from lowtide.store import Store
+
+HERE = Path(__file__).parent
+STATIC_URL = "/static"
+#: Most runs compared on one chart (colors stay distinct up to here).
+MAX_COMPARED = 8
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One entry of the top bar; `section` marks it current on its pages."""
+
+    section: str
+    title: str
+    href: str
+
+
+#: The top bar. Projects, Forecast, Opportunities and Plan take their places here,
+#: after Runs, once their data exists.
+NAV = (
+    NavItem("now", "Now", "/"),
+    NavItem("runs", "Runs", "/runs"),
+)
+
+
+def templates() -> jinja2.Environment:
+    """The page templates; every value is HTML-escaped unless a template says otherwise."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(value=fmt.value, duration=fmt.duration, ago=fmt.ago, iso=fmt.iso)
+    env.globals.update(nav=NAV, version=__version__, static=STATIC_URL)
+    return env
+
+
+def mount_dashboard(app: FastAPI, store: Store) -> None:
+    """Serve the pages and their static files (vendored uPlot included: no CDN)."""
+    app.mount(STATIC_URL, StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(build_dashboard_router(store, templates()))
+
+
+def build_dashboard_router(store: Store, env: jinja2.Environment) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    def page(name: str, section: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        html = env.get_template(name).render(section=section, **context)
+        return HTMLResponse(html, status_code=status_code)
+
+    @router.get("/")
+    async def now() -> HTMLResponse:
+        view = await run_in_threadpool(now_view, store)
+        return page("now.html", "now", view=view)
+
+    @router.get("/runs")
+    async def runs(request: Request) -> HTMLResponse:
+        def work() -> dict[str, Any]:
+            projects = [p.name for p in store.list_projects()]
+            filters = parse_filters(request.query_params, set(projects))
+            return {"filters": filters, "view": runs_view(store, filters)}
+
+        found = await run_in_threadpool(work)
+        status = 400 if found["filters"].errors else 200
+        return page("runs.html", "runs", status_code=status, **found)
+
+    @router.get("/runs/{run_id}")
+    async def run(run_id: str) -> HTMLResponse:
+        def work() -> dict[str, Any] | None:
+            try:
+                record = store.get_run(run_id)
+            except NotFoundError:
+                return None
+            incidents = store.list_incidents(run=run_id, limit=200)
+            keys = store.list_keys(run_id)
+            # The outlook reads whole series (slow for a long run): the page asks for it
+            # once its charts are drawn, so the curves never wait for the ETA.
+            return {
+                "run": record,
+                "health": health_of(record, [i for i in incidents if i.is_open]),
+                "incidents": incidents,
+                "keys": keys,
+                "last_step": max((k.last_step for k in keys), default=None),
+                "config": flat_config(record.config),
+                "boot": {
+                    "run": record.uid,
+                    "live": record.status.is_live,
+                    "headline": headline_key(store, run_id, keys),
+                    "keys": [k.to_json() for k in keys],
+                    "incidents": [i.to_json() for i in incidents],
+                },
+            }
+
+        found = await run_in_threadpool(work)
+        if found is None:
+            return page("missing.html", "runs", status_code=404, what=f"run {run_id}")
+        return page("run.html", "runs", **found)
+
+    @router.get("/compare")
+    async def compare(request: Request) -> HTMLResponse:
+        ids = request.query_params.getlist("run")[:MAX_COMPARED]
+
+        def work() -> list[Any]:
+            found = []
+            for uid in ids:
+                try:
+                    found.append(store.get_run(uid))
+                except NotFoundError:
+                    continue
+            return found
+
+        chosen = await run_in_threadpool(work)
+        boot = {"runs": [{"id": r.uid, "name": r.name} for r in chosen]}
+        return page(
+            "compare.html", "runs", runs=chosen, boot=boot, too_many=len(ids) > MAX_COMPARED
+        )
+
+    return router

@@ -1,0 +1,205 @@
+"""Small real data for the dashboard's tests, screenshots and benchmark, logged through the SDK.
+
+Curves are computed on the spot (a noisy decaying loss, a rising accuracy, one run
+that diverges to NaN) and sent by `lowtide.sdk.Run` to a server whose health engine
+judges them, so incidents are the engine's own. A fake clock spreads the steps over
+the past minutes, so paces and ETAs look like those of a real job.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from lowtide.sdk import ClientSettings, Run
+
+#: Seconds between two steps of the seeded runs, as their fake clocks tell it.
+STEP_SECONDS = 2.0
+#: Seconds the health engine may take to judge the seeded runs.
+SETTLE_TIMEOUT_S = 30.0
+
+
+@dataclass
+class Seeded:
+    """What was logged; `live` are runs left running (finish them with `close`)."""
+
+    runs: dict[str, str] = field(default_factory=dict)  # name -> id
+    live: list[Run] = field(default_factory=list)
+
+    def close(self) -> None:
+        for run in self.live:
+            run.finish()
+        self.live.clear()
+
+
+class FakeClock:
+    """A clock that starts `back` seconds ago and moves on only when told."""
+
+    def __init__(self, back: float) -> None:
+        self.now = time.time() - back
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def client_settings(url: str, home: Path) -> ClientSettings:
+    return ClientSettings(url=url, home=home, flush_interval_s=0.05, system_interval_s=0)
+
+
+def loss_curve(
+    step: int, rng: random.Random, floor: float = 0.25, speed: float = 120.0, noise: float = 0.03
+) -> float:
+    return floor + 2.1 * math.exp(-step / speed) + rng.gauss(0, noise)
+
+
+def log_run(
+    url: str,
+    home: Path,
+    *,
+    project: str,
+    name: str,
+    steps: int,
+    metrics: Callable[[int, random.Random], dict[str, float]],
+    config: dict[str, Any] | None = None,
+    tags: tuple[str, ...] = (),
+    planned_steps: int | None = None,
+    finish: bool = True,
+    seed: int = 0,
+) -> Run:
+    """A run with `steps` steps of `metrics(step, rng)`, logged as if over the past minutes."""
+    rng = random.Random(seed)
+    clock = FakeClock(back=steps * STEP_SECONDS)
+    run = Run(
+        project=project,
+        name=name,
+        config=config,
+        tags=tags,
+        planned_steps=planned_steps,
+        settings=client_settings(url, home),
+        clock=clock,
+    )
+    for step in range(steps):
+        run.log(metrics(step, rng), step=step)
+        clock.now += STEP_SECONDS
+    if finish:
+        run.finish()
+    return run
+
+
+def seed_dashboard(url: str, home: Path) -> Seeded:
+    """Two projects: a finished baseline, a healthy run under way, one that diverged."""
+    seeded = Seeded()
+
+    def classifier(step: int, rng: random.Random) -> dict[str, float]:
+        out = {"train/loss": loss_curve(step, rng), "lr": 0.1 * 0.5 ** (step // 150)}
+        if step % 10 == 0:
+            out["val/loss"] = loss_curve(step, rng, floor=0.32, speed=140, noise=0.004)
+            out["val/acc"] = 0.93 - 0.6 * math.exp(-step / 110) + rng.gauss(0, 0.004)
+        return out
+
+    def cosine(step: int, rng: random.Random) -> dict[str, float]:
+        out = {
+            "train/loss": loss_curve(step, rng, floor=0.2, speed=95),
+            "lr": 0.05 * (1 + math.cos(math.pi * step / 600)),
+        }
+        if step % 10 == 0:
+            out["val/loss"] = loss_curve(step, rng, floor=0.28, speed=110, noise=0.004)
+            out["val/acc"] = 0.945 - 0.6 * math.exp(-step / 90) + rng.gauss(0, 0.004)
+        return out
+
+    def diverging(step: int, rng: random.Random) -> dict[str, float]:
+        if step < 90:
+            loss = loss_curve(step, rng, speed=60)
+        elif step < 120:
+            loss = 1.0 * 1.12 ** (step - 90)
+        else:
+            loss = math.nan
+        return {"train/loss": loss, "lr": 1.0}
+
+    def finetune(step: int, rng: random.Random) -> dict[str, float]:
+        out = {"train/loss": loss_curve(step, rng, floor=0.4, speed=80)}
+        if step % 20 == 0:
+            out["eval/f1"] = 0.88 - 0.5 * math.exp(-step / 70) + rng.gauss(0, 0.005)
+        return out
+
+    base_config = {"model": "resnet18", "batch_size": 128, "optimizer": {"name": "sgd"}}
+    runs = [
+        log_run(
+            url,
+            home,
+            project="cifar10",
+            name="resnet18-baseline",
+            steps=600,
+            metrics=classifier,
+            tags=("baseline", "resnet"),
+            seed=1,
+            config={**base_config, "lr": 0.1, "epochs": 30},
+        ),
+        log_run(
+            url,
+            home,
+            project="cifar10",
+            name="resnet18-cosine",
+            steps=380,
+            metrics=cosine,
+            tags=("resnet", "cosine"),
+            planned_steps=600,
+            finish=False,
+            seed=2,
+            config={**base_config, "lr": 0.1, "schedule": "cosine", "max_steps": 600},
+        ),
+        log_run(
+            url,
+            home,
+            project="cifar10",
+            name="resnet18-lr1.0",
+            steps=140,
+            metrics=diverging,
+            tags=("resnet", "sweep"),
+            finish=False,
+            seed=3,
+            config={**base_config, "lr": 1.0},
+        ),
+        log_run(
+            url,
+            home,
+            project="sst2-bert",
+            name="bert-base-ft",
+            steps=400,
+            metrics=finetune,
+            tags=("bert",),
+            seed=4,
+            config={"model": "bert-base-uncased", "lr": 3e-5, "warmup": 0.1},
+        ),
+    ]
+    for run in runs:
+        seeded.runs[run.name or run.id] = run.id
+    seeded.live.extend(runs[1:3])
+    wait_settled(url, seeded)
+    return seeded
+
+
+def wait_settled(url: str, seeded: Seeded) -> None:
+    """Until every seeded point is stored and the diverged run has its page."""
+    deadline = time.monotonic() + SETTLE_TIMEOUT_S
+    with httpx.Client(base_url=f"{url}/api/v1", timeout=10) as client:
+        while True:
+            pages = client.get("/incidents", params={"open": True}).json()["incidents"]
+            diverged = seeded.runs["resnet18-lr1.0"]
+            stored = all(
+                client.get(f"/runs/{uid}/keys").status_code == 200
+                and client.get(f"/runs/{uid}/keys").json()["keys"]
+                for uid in seeded.runs.values()
+            )
+            if stored and any(i["run_id"] == diverged and i["severity"] == "page" for i in pages):
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError("the seeded runs were not stored and judged in time")
+            time.sleep(0.1)
