@@ -22,6 +22,10 @@ from lowtide.store import Store
 
 #: Finished runs of a project searched for its best values (the newest ones).
 BEST_OF_RUNS = 20
+#: Points of the busiest series, the latest, that the pace for the ETA is learned from ...
+PACE_POINTS = 20_000
+#: ... read from at most this many steps back (a series may log several points a step).
+PACE_STEPS = 200_000
 
 
 def planned_steps(settings: HealthSettings) -> int | None:
@@ -112,8 +116,14 @@ def run_outlook(store: Store, uid: str) -> RunOutlook:
         raise NotFoundError(f"run {run.name} has logged nothing yet")
     busiest = max(keys, key=lambda k: k.n_points)
     pace = Pace()
-    series = store.read_series(uid, busiest.key)
-    for step, wall_time in zip(series.steps.tolist(), series.wall_times.tolist(), strict=True):
+    # The recent stretch tells the pace and the share of pauses as well as the whole run
+    # would, and a million-point run answers as fast as a short one.
+    start = max(0, busiest.last_step - PACE_STEPS) if busiest.n_points > PACE_POINTS else None
+    series = store.read_series(uid, busiest.key, start=start)
+    tail = slice(max(0, len(series) - PACE_POINTS), len(series))
+    for step, wall_time in zip(
+        series.steps[tail].tolist(), series.wall_times[tail].tolist(), strict=True
+    ):
         pace.observe(step, wall_time)
     headline = headline_metric([k.key for k in keys], overrides(settings))
     metric, higher = headline if headline else (None, False)
