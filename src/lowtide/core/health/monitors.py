@@ -110,7 +110,7 @@ class LossMonitor(Monitor):
         self._spike_age = 0
         self._recent: deque[float] = deque(maxlen=r.OSCILLATION_WAVE_SPAN)
         self._unjudged = 0  # points since the last window was judged
-        self._medians: deque[float] = deque(maxlen=r.OSCILLATION_WINDOWS + 1)
+        self._medians: deque[float] = deque(maxlen=r.OSCILLATION_WAVE_SPAN // r.OSCILLATION_WINDOW)
         self._best_median = math.inf
         self._learning_from = 0
 
@@ -252,38 +252,29 @@ class LossMonitor(Monitor):
         low, high, mid = ordered[k // 10], ordered[(9 * k) // 10], ordered[k // 2]
         amplitude = high - low
         initial, best = self.level.initial, self._best_median
-        medians = self._medians
-        previous = medians[-1] if medians else math.nan
+        medians = self._medians  # of the windows the waves span, this one last
+        before = list(medians)[-r.OSCILLATION_WINDOWS :]
         medians.append(mid)
         self._best_median = min(best, mid)
         # The median of a window of scatter alone wanders by this much.
         error = MEDIAN_ERROR * amplitude / SPREAD_SIGMAS / math.sqrt(k)
         swings = amplitude >= r.OSCILLATION_AMPLITUDE * abs(mid)
-        progress = previous - mid >= r.OSCILLATION_PROGRESS * amplitude
-        net_progress = medians[0] - mid >= r.OSCILLATION_PROGRESS * amplitude
-        no_progress = math.isfinite(previous) and not progress and not net_progress
+        # Progress is a new low: back down from a high window is only the swing.
+        no_progress = bool(before) and min(before) - mid < r.OSCILLATION_PROGRESS * amplitude
         stuck = mid >= r.OSCILLATION_STUCK * initial if initial > 0 else False
         structured = amplitude >= r.OSCILLATION_STRUCTURE * max(self.level.noise, 1e-12)
         lost = math.isfinite(best) and mid - best >= r.OSCILLATION_LOST_Z * error
         rising = (
             self._divergence.active
-            and len(medians) == medians.maxlen
-            and mid - medians[0] > r.OSCILLATION_RISE * amplitude
+            and len(before) == r.OSCILLATION_WINDOWS
+            and mid - before[0] > r.OSCILLATION_RISE * amplitude
         )
         explained = judge.lr_cycling or rising
-        # Slow waves cost the most to look for, so they are looked for last.
         hit = (
             swings
             and no_progress
             and not explained
-            and (
-                (stuck and structured)
-                or lost
-                or (
-                    len(recent) == self._recent.maxlen
-                    and wave_ratio(recent, r.OSCILLATION_WAVE_POINTS) >= r.OSCILLATION_WAVES
-                )
-            )
+            and ((stuck and structured) or lost or self._slow_waves(recent, amplitude))
         )
         verdict = self._oscillation.update(hit, step, wall_time)
         if verdict == "fire":
@@ -299,6 +290,20 @@ class LossMonitor(Monitor):
             )
         elif verdict == "clear":
             judge.clear(RuleId.OSCILLATION, self.key, step, wall_time, f"{self.key} has settled")
+
+    def _slow_waves(self, recent: list[float], amplitude: float) -> bool:
+        """Slow waves under the scatter, over a span in which the level has not fallen.
+
+        Looked for last, as they cost the most; a falling start bends the means too.
+        """
+        span = list(self._medians)
+        if len(recent) < r.OSCILLATION_WAVE_SPAN or len(span) < 2:
+            return False
+        half = len(span) // 2
+        fallen = (sum(span[:half]) - sum(span[-half:])) / half
+        if fallen >= r.OSCILLATION_PROGRESS * amplitude:
+            return False
+        return wave_ratio(recent, r.OSCILLATION_WAVE_POINTS) >= r.OSCILLATION_WAVES
 
 
 class EvalMonitor(Monitor):
