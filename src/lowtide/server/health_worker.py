@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 TICK_S = 0.5
 #: Jobs waiting for the engine; past this, batches are not judged (and a warning is logged).
 QUEUE_JOBS = 10_000
+#: Points waiting for the engine; past this, batches are not judged either. It bounds the
+#: queue's memory (about 24 bytes a point) when the engine falls behind a burst.
+QUEUE_POINTS = 2_000_000
 #: Points per key read back from the store to rebuild a live run's state at start.
 PRIME_POINTS = 2_000
 #: Seconds a project's best values are reused before they are read again.
@@ -159,6 +162,8 @@ class HealthWorker:
         self._reader = threading.Thread(target=self._read, name="lowtide-health-reader")
         self._known: set[str] = set()
         self._known_lock = threading.Lock()
+        self._pending_lock = threading.Lock()
+        self._pending_points = 0
         self._target_cache: dict[str, tuple[float, dict[str, Target]]] = {}
         self._stopping = threading.Event()
         self.dropped = 0
@@ -216,8 +221,13 @@ class HealthWorker:
         self._ensure_known(run_id)
 
     def _put(self, job: tuple[Any, ...]) -> None:
+        points = job[2].n_points if job[0] in ("batch", "prime") else 0
         try:
-            self._outbox.put_nowait(job)
+            with self._pending_lock:
+                if points and self._pending_points + points > QUEUE_POINTS:
+                    raise queue.Full
+                self._outbox.put_nowait(job)
+                self._pending_points += points
         except queue.Full:
             self.dropped += 1
             if self.dropped == 1 or self.dropped % 1000 == 0:
@@ -275,6 +285,11 @@ class HealthWorker:
     def _send(self) -> None:
         while True:
             job: tuple[Any, ...] | None = self._outbox.get()
+            if job is not None and job[0] in ("batch", "prime"):
+                with self._pending_lock:
+                    self._pending_points -= job[2].n_points
+                if self._stopping.is_set():
+                    continue  # shutting down: what is not judged yet is judged at next start
             if job is not None and job[0] == "known":
                 job = self._settings_job(job[1])
             if job is None:
