@@ -293,3 +293,20 @@ hours_actuals = Table(
     Column("week", Date, primary_key=True),
     Column("hours", Float, nullable=False),
 )
+
+# Key/value tags of a run (MLflow's run tags); `runs.tags` stays the list of plain labels.
+run_tags = Table(
+    "run_tags",
+    metadata,
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("key", String(KEY_LENGTH), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+# Runs deleted through the MLflow API: hidden from its searches until restored.
+deleted_runs = Table(
+    "deleted_runs",
+    metadata,
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("deleted_at", Float, nullable=False),
+)

@@ -56,7 +56,7 @@ from lowtide.core.records import (
 )
 from lowtide.core.stages import HoursActual, Plan, Progress, ProgressSample, Project, StageStatus
 from lowtide.errors import ConflictError, NotFoundError, StoreError, ValidationError
-from lowtide.store import health, notify, points, schema
+from lowtide.store import health, mlflow, notify, points, schema
 from lowtide.store import projects as projects_sql
 from lowtide.store.points import Head, Lru, PointSql
 from lowtide.store.schema import (
@@ -775,6 +775,46 @@ class Store:
         """Every recorded week of hours, by week."""
         with self._read() as conn:
             return projects_sql.list_hours(conn)
+
+    # -- MLflow compatibility (store/mlflow.py) ---------------------------------
+
+    def get_experiment(self, experiment_id: int) -> mlflow.Experiment:
+        """A project as an MLflow experiment; experiment 0, "Default", is made on first use."""
+        with self._read() as conn:
+            found = mlflow.get_experiment(conn, experiment_id)
+        if found is None and experiment_id == mlflow.DEFAULT_EXPERIMENT_ID:
+            with self._write() as conn:
+                found = mlflow.ensure_default(conn, time.time())
+        if found is None:
+            raise NotFoundError(f"No Experiment with id={experiment_id} exists")
+        return found
+
+    def find_experiment(self, name: str) -> mlflow.Experiment | None:
+        with self._read() as conn:
+            return mlflow.find_experiment(conn, name)
+
+    def create_experiment(self, name: str, now: float | None = None) -> mlflow.Experiment:
+        """A new project; ConflictError when the name is taken."""
+        now = time.time() if now is None else now
+        with self._write() as conn:
+            return mlflow.create_experiment(conn, _clean_name(name, "name"), now)
+
+    def list_experiments(self) -> list[mlflow.Experiment]:
+        with self._read() as conn:
+            return mlflow.list_experiments(conn)
+
+    def run_details(
+        self, *, uids: Sequence[str] | None = None, experiment_ids: Sequence[int] | None = None
+    ) -> list[mlflow.RunDetails]:
+        """Runs by id or by experiment, with key/value tags, deletion and latest metrics."""
+        with self._read() as conn:
+            return mlflow.run_details(conn, uids=uids, experiment_ids=experiment_ids)
+
+    def change_run(self, uid: str, changes: mlflow.RunChanges, now: float | None = None) -> None:
+        """Log params, set or delete tags, rename, reopen, delete or restore; all or nothing."""
+        now = time.time() if now is None else now
+        with self._write() as conn:
+            mlflow.apply_changes(conn, uid, changes, now)
 
     # -- internals -------------------------------------------------------------
 
