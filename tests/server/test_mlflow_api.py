@@ -433,3 +433,63 @@ def test_search_experiments(
     rest = client.search_experiments(max_results=2, order_by=["name DESC"], page_token=page.token)
     assert [e.name for e in rest] == ["alpha"]
     assert list(client.search_experiments(view_type=mlflow.entities.ViewType.DELETED_ONLY)) == []
+
+
+class TinyFlavor:
+    """A model flavor that saves a list of weights, enough for `Model.log`."""
+
+    __name__ = "tiny_flavor"
+
+    @staticmethod
+    def save_model(path: str, mlflow_model: Any, weights: list[float]) -> None:
+        Path(path).mkdir(parents=True)
+        (Path(path) / "weights.json").write_text(json.dumps(weights))
+        mlflow_model.add_flavor("tiny_flavor", data="weights.json")
+        mlflow_model.save(str(Path(path) / "MLmodel"))
+
+
+def test_models_are_logged_and_loaded_back(
+    live_server: LiveServer, mlflow: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    use(live_server, monkeypatch)
+    pytest.importorskip("pandas")
+    from mlflow.models import Model
+
+    mlflow.set_experiment("models")
+    with mlflow.start_run() as run:
+        mlflow.log_param("lr", "0.1")
+        info = Model.log(
+            artifact_path=None,
+            name="model",
+            flavor=TinyFlavor(),
+            weights=[0.5, -1.0],
+            tags={"stage": "candidate"},
+        )
+    client = mlflow.MlflowClient()
+    model = client.get_logged_model(info.model_id)
+    assert model.status == mlflow.entities.LoggedModelStatus.READY
+    assert model.source_run_id == run.info.run_id
+    assert model.params == {"lr": "0.1"}
+    assert model.tags["stage"] == "candidate"
+    exp_id = run.info.experiment_id
+    assert model.artifact_location == f"mlflow-artifacts:/{exp_id}/models/{info.model_id}/artifacts"
+
+    for uri in (f"models:/{info.model_id}", f"runs:/{run.info.run_id}/model"):
+        local = Path(mlflow.artifacts.download_artifacts(uri, dst_path=str(tmp_path / uri[:4])))
+        assert json.loads((local / "weights.json").read_text()) == [0.5, -1.0]
+        assert "tiny_flavor" in (local / "MLmodel").read_text()
+    listed = [f.path for f in client.list_artifacts(run.info.run_id, "model")]
+    assert "model/weights.json" in listed
+    found = client.search_logged_models([exp_id], filter_string="name = 'model'")
+    assert [m.model_id for m in found] == [info.model_id]
+    assert list(client.search_logged_models([exp_id], filter_string="name = 'other'")) == []
+
+    client.set_logged_model_tags(info.model_id, {"reviewed": "yes"})
+    client.delete_logged_model_tag(info.model_id, "stage")
+    tags = client.get_logged_model(info.model_id).tags
+    assert tags.get("reviewed") == "yes"
+    assert "stage" not in tags
+    client.delete_logged_model(info.model_id)
+    with pytest.raises(mlflow.exceptions.MlflowException) as gone:
+        client.get_logged_model(info.model_id)
+    assert gone.value.error_code == "RESOURCE_DOES_NOT_EXIST"

@@ -13,6 +13,7 @@ from lowtide.core.records import RunSpec, RunStatus
 from lowtide.errors import ConflictError, NotFoundError, ValidationError
 from lowtide.store import Store
 from lowtide.store.mlflow import RunChanges
+from lowtide.store.mlflow_models import ModelChanges
 
 
 def test_default_experiment_is_zero_and_made_once(store: Store) -> None:
@@ -113,3 +114,30 @@ def test_details_carry_each_keys_last_point(store: Store) -> None:
     assert latest["acc"] == (5, 0.9)
     assert latest["loss"][0] == 2
     assert math.isnan(latest["loss"][1])
+
+
+def test_logged_models(store: Store) -> None:
+    exp = store.create_experiment("models")
+    run = store.create_run(RunSpec(project="models"))
+    model = store.create_logged_model(
+        exp.id, name="net", source_run=run.uid, params={"lr": "0.1"}, tags={"a": "1"}
+    )
+    assert model.id.startswith("m-")
+    assert (model.status, model.source_run, model.experiment_id) == ("pending", run.uid, exp.id)
+    store.change_logged_model(
+        model.id, ModelChanges(status="ready", params={"k": "v"}, tags={"b": "2"})
+    )
+    store.change_logged_model(model.id, ModelChanges(delete_tag="a"))
+    got = store.get_logged_model(model.id)
+    assert (got.status, got.params, got.tags) == ("ready", {"lr": "0.1", "k": "v"}, {"b": "2"})
+    other = store.create_logged_model(0, name="loose")
+    assert other.experiment_id == 0
+    assert other.source_run is None
+    assert [m.id for m in store.search_logged_models([exp.id, 0])] == [other.id, model.id]
+    with pytest.raises(NotFoundError):
+        store.change_logged_model(model.id, ModelChanges(delete_tag="a"))
+    with pytest.raises(NotFoundError):
+        store.create_logged_model(exp.id, name="x", source_run="f" * 32)
+    store.change_logged_model(model.id, None)
+    with pytest.raises(NotFoundError):
+        store.get_logged_model(model.id)

@@ -26,13 +26,10 @@ from lowtide.server import mlflow_batch as batch
 from lowtide.server import mlflow_search as search
 from lowtide.server import mlflow_wire as wire
 from lowtide.server.health_worker import HealthWorker
+from lowtide.server.mlflow_models import build_models_router
 from lowtide.server.responses import JSONBody
 from lowtide.store import Store
 from lowtide.store.mlflow import RunChanges, RunDetails
-
-#: Runs and experiments per search page: MLflow's default and its most.
-SEARCH_DEFAULT_RESULTS = 1000
-SEARCH_MAX_RESULTS = 50_000
 
 _RUN_ATTRIBUTES = {
     "run_id": "run_id",
@@ -65,7 +62,7 @@ def build_mlflow_router(
     async def details(uid: str) -> RunDetails:
         found = await run_in_threadpool(lambda: store.run_details(uids=[uid]))
         if not found:
-            raise NotFoundError(f"Run with id={uid} not found")
+            raise wire.not_found_run(uid)
         return found[0]
 
     async def log_points(uid: str, points: Batch) -> None:
@@ -97,7 +94,7 @@ def build_mlflow_router(
 
     @router.get("/experiments/get")
     async def get_experiment(request: Request) -> JSONBody:
-        exp_id = _experiment_id(await args_of(request), "experiment_id")
+        exp_id = wire.experiment_id(await args_of(request), "experiment_id")
         found = await run_in_threadpool(store.get_experiment, exp_id)
         return JSONBody({"experiment": wire.experiment_json(found)})
 
@@ -106,7 +103,7 @@ def build_mlflow_router(
     async def search_experiments(request: Request) -> JSONBody:
         args = await args_of(request)
         view = wire.get_enum(args, "view_type", wire.VIEW_TYPES) or "ACTIVE_ONLY"
-        limit = _max_results(args)
+        limit = wire.max_results(args)
         clauses = search.parse_filter(wire.get_str(args, "filter"), _EXPERIMENT_NUMERIC)
         orders = search.parse_order(wire.get_list(args, "order_by"))
         for entity, key in search.keys_of(clauses, orders):
@@ -122,14 +119,14 @@ def build_mlflow_router(
             orders,
             _experiment_value,
         )
-        return JSONBody(_page(args, "experiments", exps, limit))
+        return JSONBody(wire.page(args, "experiments", exps, limit))
 
     # -- runs ------------------------------------------------------------------
 
     @router.post("/runs/create")
     async def create_run(request: Request) -> JSONBody:
         args = await args_of(request)
-        exp_id = _experiment_id(args, "experiment_id", default=0)
+        exp_id = wire.experiment_id(args, "experiment_id", default=0)
         tags = batch.tags(wire.get_list(args, "tags"), "tags")
         name = wire.get_str(args, "run_name") or tags.get(batch.RUN_NAME_TAG)
         user = wire.get_str(args, "user_id")
@@ -198,11 +195,11 @@ def build_mlflow_router(
     async def search_runs(request: Request) -> JSONBody:
         args = await args_of(request)
         exp_ids = [
-            _experiment_id({"experiment_ids": e}, "experiment_ids")
+            wire.experiment_id({"experiment_ids": e}, "experiment_ids")
             for e in wire.get_list(args, "experiment_ids")
         ]
         view = wire.get_enum(args, "run_view_type", wire.VIEW_TYPES) or "ACTIVE_ONLY"
-        limit = _max_results(args)
+        limit = wire.max_results(args)
         clauses = search.parse_filter(wire.get_str(args, "filter"), _RUN_NUMERIC)
         orders = search.parse_order(wire.get_list(args, "order_by"))
         for entity, key in search.keys_of(clauses, orders):
@@ -224,7 +221,7 @@ def build_mlflow_router(
             return search.sort(kept, orders, get)
 
         picked = await run_in_threadpool(work)
-        return JSONBody(_page(args, "runs", picked, limit, wire.run_json))
+        return JSONBody(wire.page(args, "runs", picked, limit, wire.run_json))
 
     # -- logging ---------------------------------------------------------------
 
@@ -310,11 +307,7 @@ def build_mlflow_router(
 
         return JSONBody(await run_in_threadpool(work))
 
-    @router.post("/logged-models/search")
-    async def search_logged_models(request: Request) -> JSONBody:
-        """lowtide keeps no logged models: the search finds none (and the client goes on)."""
-        await args_of(request)
-        return JSONBody({})
+    router.include_router(build_models_router(settings, store))
 
     @router.api_route(
         "/{path:path}",
@@ -325,48 +318,6 @@ def build_mlflow_router(
         return wire.endpoint_not_found(request)
 
     return router
-
-
-def _experiment_id(args: dict[str, Any], name: str, default: int | None = None) -> int:
-    raw = args.get(name)
-    if raw is None or raw == "":
-        if default is not None:
-            return default
-        raise wire.missing(name)
-    if isinstance(raw, str) and raw.isdigit():
-        return int(raw)
-    if type(raw) is int and raw >= 0:
-        return raw
-    raise ValidationError(f"Invalid experiment ID: '{raw}'", field=name)
-
-
-def _max_results(args: dict[str, Any]) -> int:
-    limit = wire.get_int(args, "max_results", lo=-(2**31), hi=2**31 - 1)
-    if limit is None:
-        return SEARCH_DEFAULT_RESULTS
-    if limit <= 0 or limit > SEARCH_MAX_RESULTS:
-        raise ValidationError(
-            "Invalid value for request parameter max_results. It must be at most "
-            f"{SEARCH_MAX_RESULTS}, but got value {limit}",
-            field="max_results",
-        )
-    return limit
-
-
-def _page(
-    args: dict[str, Any],
-    name: str,
-    items: Sequence[Any],
-    limit: int,
-    render: Any = None,
-) -> dict[str, Any]:
-    start = wire.decode_token(wire.get_str(args, "page_token"))
-    end = start + limit
-    page = items[start:end]
-    answer: dict[str, Any] = {name: [render(i) for i in page] if render else list(page)}
-    if end < len(items):
-        answer["next_page_token"] = wire.encode_token(end)
-    return answer
 
 
 def _run_attribute(order: search.Order) -> str | None:

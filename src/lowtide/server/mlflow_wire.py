@@ -14,7 +14,7 @@ import logging
 import math
 import posixpath
 import re
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from fastapi import Request
@@ -37,6 +37,9 @@ from lowtide.store.mlflow import Experiment, RunDetails
 
 log = logging.getLogger(__name__)
 
+#: Runs and experiments per search page: MLflow's default and its most.
+SEARCH_DEFAULT_RESULTS = 1000
+SEARCH_MAX_RESULTS = 50_000
 #: MLflow's run statuses, by their protobuf numbers.
 STATUS_NAMES = {1: "RUNNING", 2: "SCHEDULED", 3: "FINISHED", 4: "FAILED", 5: "KILLED"}
 #: How a lowtide run status reads in MLflow; stalled runs are still running there.
@@ -255,6 +258,52 @@ def check_name(kind: str, name: Any, path: str, max_length: int) -> str:
             f"'{kind}' exceeds the maximum length of {max_length} characters", field=path
         )
     return name
+
+
+def experiment_id(args: dict[str, Any], name: str, default: int | None = None) -> int:
+    raw = args.get(name)
+    if raw is None or raw == "":
+        if default is not None:
+            return default
+        raise missing(name)
+    if isinstance(raw, str) and raw.isdigit():
+        return int(raw)
+    if type(raw) is int and raw >= 0:
+        return raw
+    raise ValidationError(f"Invalid experiment ID: '{raw}'", field=name)
+
+
+def max_results(args: dict[str, Any]) -> int:
+    limit = get_int(args, "max_results", lo=-(2**31), hi=2**31 - 1)
+    if limit is None:
+        return SEARCH_DEFAULT_RESULTS
+    if limit <= 0 or limit > SEARCH_MAX_RESULTS:
+        raise ValidationError(
+            "Invalid value for request parameter max_results. It must be at most "
+            f"{SEARCH_MAX_RESULTS}, but got value {limit}",
+            field="max_results",
+        )
+    return limit
+
+
+def page(
+    args: dict[str, Any],
+    name: str,
+    items: Sequence[Any],
+    limit: int,
+    render: Any = None,
+) -> dict[str, Any]:
+    start = decode_token(get_str(args, "page_token"))
+    end = start + limit
+    page = items[start:end]
+    answer: dict[str, Any] = {name: [render(i) for i in page] if render else list(page)}
+    if end < len(items):
+        answer["next_page_token"] = encode_token(end)
+    return answer
+
+
+def not_found_run(uid: str) -> NotFoundError:
+    return NotFoundError(f"Run with id={uid} not found")
 
 
 def encode_token(offset: int) -> str:

@@ -204,7 +204,7 @@ def run_details(
                 ended_at=None if r.ended_at is None else float(r.ended_at),
                 last_seen_at=float(r.last_seen_at),
             ),
-            experiment_id=_experiment_id(int(r.project_id), r.project),
+            experiment_id=experiment_id_of(int(r.project_id), r.project),
             tags=tags[int(r.id)],
             deleted=r.deleted is not None,
             latest=tuple(latest[int(r.id)]),
@@ -290,10 +290,11 @@ def _experiment_select() -> Any:
 
 
 def _experiment(row: Any) -> Experiment:
-    return Experiment(_experiment_id(int(row.id), row.name), row.name, float(row.created_at))
+    return Experiment(experiment_id_of(int(row.id), row.name), row.name, float(row.created_at))
 
 
-def _experiment_id(project_id: int, project: str) -> int:
+def experiment_id_of(project_id: int, project: str) -> int:
+    """The experiment id a project shows: its id, or 0 for "Default"."""
     return DEFAULT_EXPERIMENT_ID if project == DEFAULT_EXPERIMENT_NAME else project_id
 
 

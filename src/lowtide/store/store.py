@@ -13,7 +13,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,7 +56,7 @@ from lowtide.core.records import (
 )
 from lowtide.core.stages import HoursActual, Plan, Progress, ProgressSample, Project, StageStatus
 from lowtide.errors import ConflictError, NotFoundError, StoreError, ValidationError
-from lowtide.store import health, mlflow, notify, points, schema
+from lowtide.store import health, mlflow, mlflow_models, notify, points, schema
 from lowtide.store import projects as projects_sql
 from lowtide.store.points import Head, Lru, PointSql
 from lowtide.store.schema import (
@@ -815,6 +815,55 @@ class Store:
         now = time.time() if now is None else now
         with self._write() as conn:
             mlflow.apply_changes(conn, uid, changes, now)
+
+    def create_logged_model(
+        self,
+        experiment_id: int,
+        *,
+        name: str,
+        source_run: str | None = None,
+        model_type: str | None = None,
+        params: Mapping[str, str] | None = None,
+        tags: Mapping[str, str] | None = None,
+        now: float | None = None,
+    ) -> mlflow_models.LoggedModel:
+        """A new logged model of an experiment, pending until it is finalized."""
+        now = time.time() if now is None else now
+        with self._write() as conn:
+            return mlflow_models.create(
+                conn,
+                experiment_id,
+                name=_clean_name(name, "name"),
+                source_run=source_run,
+                model_type=model_type,
+                params=params or {},
+                tags=tags or {},
+                now=now,
+            )
+
+    def get_logged_model(self, model_id: str) -> mlflow_models.LoggedModel:
+        with self._read() as conn:
+            found = mlflow_models.get(conn, model_id)
+        if found is None:
+            raise NotFoundError(f"Logged model with ID '{model_id}' not found.")
+        return found
+
+    def search_logged_models(
+        self, experiment_ids: Sequence[int]
+    ) -> list[mlflow_models.LoggedModel]:
+        with self._read() as conn:
+            return mlflow_models.search(conn, experiment_ids)
+
+    def change_logged_model(
+        self, model_id: str, changes: mlflow_models.ModelChanges | None, now: float | None = None
+    ) -> None:
+        """Set a logged model's status, params or tags; `None` deletes the model."""
+        now = time.time() if now is None else now
+        with self._write() as conn:
+            if changes is None:
+                mlflow_models.remove(conn, model_id)
+            else:
+                mlflow_models.change(conn, model_id, changes, now)
 
     # -- internals -------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""key/value run tags and deleted runs, for the MLflow-compatible API
+"""key/value run tags, deleted runs and logged models, for the MLflow-compatible API
 
 Revision ID: 0006_mlflow
 Revises: 0005
@@ -36,8 +36,41 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("run_id", name=op.f("pk_deleted_runs")),
     )
+    op.create_table(
+        "logged_models",
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("project_id", sa.Integer(), nullable=False),
+        sa.Column("source_run_id", sa.Integer(), nullable=True),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("model_type", sa.String(length=200), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("created_at", sa.Float(), nullable=False),
+        sa.Column("updated_at", sa.Float(), nullable=False),
+        sa.Column("params", sa.JSON(), nullable=False),
+        sa.Column("tags", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["project_id"],
+            ["projects.id"],
+            name=op.f("fk_logged_models_project_id_projects"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["source_run_id"],
+            ["runs.id"],
+            name=op.f("fk_logged_models_source_run_id_runs"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_logged_models")),
+    )
+    with op.batch_alter_table("logged_models", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_logged_models_project_id_name"), ["project_id", "name"], unique=False
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("logged_models", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_logged_models_project_id_name"))
+    op.drop_table("logged_models")
     op.drop_table("deleted_runs")
     op.drop_table("run_tags")
