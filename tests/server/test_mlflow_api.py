@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 from collections.abc import Iterator
@@ -63,6 +64,8 @@ def test_training_script_reads_back_exactly(
         for step, loss in enumerate(losses):
             mlflow.log_metric("loss", loss, step=step, timestamp=T0_MS + step)
         mlflow.log_metrics({"acc": 0.91, "val_loss": 0.3}, step=7, timestamp=T0_MS + 70)
+        for step, norm in enumerate([2.0, math.inf, math.nan, -math.inf, 1.5]):
+            mlflow.log_metrics({"grad_norm": norm}, step=step, timestamp=T0_MS + 100 + step)
         notes = tmp_path / "notes.txt"
         notes.write_text("hello from the run\n")
         mlflow.log_artifact(str(notes))
@@ -96,11 +99,20 @@ def test_training_script_reads_back_exactly(
         "team": "vision",
     }
     assert got.data.tags["mlflow.runName"] == "tiny-train"
-    assert got.data.metrics == {"loss": 0.125, "acc": 0.91, "val_loss": 0.3}
+    assert got.data.metrics == {"loss": 0.125, "acc": 0.91, "val_loss": 0.3, "grad_norm": 1.5}
     assert history(client, run_id, "loss") == [
         (s, "NaN" if math.isnan(v) else v, T0_MS + s) for s, v in enumerate(losses)
     ]
     assert history(client, run_id, "acc") == [(7, 0.91, T0_MS + 70)]
+    assert history(client, run_id, "grad_norm") == [
+        (0, 2.0, T0_MS + 100),
+        (1, math.inf, T0_MS + 101),
+        (2, "NaN", T0_MS + 102),
+        (3, -math.inf, T0_MS + 103),
+        (4, 1.5, T0_MS + 104),
+    ]
+    norms = httpx.get(f"{url}/api/v1/runs/{run_id}/series", params={"key": "grad_norm"}).json()
+    assert norms["values"] == [2.0, "Infinity", "NaN", "-Infinity", 1.5]
     assert history(client, run_id, "no-such-key") == []
     exp = client.get_experiment_by_name("mlflow-compat")
     assert exp.artifact_location == f"mlflow-artifacts:/{exp.experiment_id}"
@@ -193,6 +205,11 @@ def test_search_runs_filters_orders_and_pages(
     with pytest.raises(mlflow.exceptions.MlflowException) as bad:
         client.search_runs([exp_id], "metrics.acc > 'high'")
     assert bad.value.error_code == "INVALID_PARAMETER_VALUE"
+
+    if importlib.util.find_spec("pandas") is not None:
+        frame = mlflow.search_runs([exp_id], filter_string="params.optimizer = 'adam'")
+        assert sorted(frame["run_id"]) == sorted([ids[0], ids[2]])
+        assert sorted(frame["metrics.acc"]) == [0.85, 0.91]
 
     client.delete_run(ids[1])
     assert found() == [ids[2], ids[0]]

@@ -141,3 +141,10 @@ def test_logged_models(store: Store) -> None:
     store.change_logged_model(model.id, None)
     with pytest.raises(NotFoundError):
         store.get_logged_model(model.id)
+
+
+def test_a_run_name_keeps_to_the_limit(store: Store) -> None:
+    run = store.create_run(RunSpec(project="p", name="short"))
+    with pytest.raises(ValidationError, match="limit is 200"):
+        store.change_run(run.uid, RunChanges(name="n" * 201))
+    assert store.get_run(run.uid).name == "short"

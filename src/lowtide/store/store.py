@@ -813,6 +813,8 @@ class Store:
     def change_run(self, uid: str, changes: mlflow.RunChanges, now: float | None = None) -> None:
         """Log params, set or delete tags, rename, reopen, delete or restore; all or nothing."""
         now = time.time() if now is None else now
+        if changes.name is not None:
+            _clean_name(changes.name, "run_name")
         with self._write() as conn:
             mlflow.apply_changes(conn, uid, changes, now)
 
