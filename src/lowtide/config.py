@@ -53,3 +53,8 @@ class Settings(BaseSettings):
     @property
     def spool_dir(self) -> Path:
         return paths.spool_dir(self.home)
+
+    @property
+    def artifacts_dir(self) -> Path:
+        """Where files logged through the MLflow artifact proxy are kept."""
+        return self.home / "artifacts"

@@ -16,9 +16,12 @@ from lowtide.server.api_projects import build_projects_router
 from lowtide.server.dashboard import mount_dashboard
 from lowtide.server.errors import install_error_handlers
 from lowtide.server.health_worker import HealthWorker
+from lowtide.server.mlflow_api import build_mlflow_router
+from lowtide.server.mlflow_artifacts import build_artifacts_router
 from lowtide.server.notifier import Notifier
 from lowtide.server.spool_import import SpoolImporter
 from lowtide.store import Store
+from lowtide.store.artifacts import ArtifactStore
 
 
 def create_app(
@@ -70,6 +73,8 @@ def create_app(
     app.include_router(build_health_router(store, health))
     app.include_router(build_notify_router(store, notifier))
     app.include_router(build_projects_router(store))
+    app.include_router(build_mlflow_router(settings, store, health))
+    app.include_router(build_artifacts_router(ArtifactStore(settings.artifacts_dir)))
     mount_dashboard(app, store)
 
     return app

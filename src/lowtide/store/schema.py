@@ -293,3 +293,38 @@ hours_actuals = Table(
     Column("week", Date, primary_key=True),
     Column("hours", Float, nullable=False),
 )
+
+# Key/value tags of a run (MLflow's run tags); `runs.tags` stays the list of plain labels.
+run_tags = Table(
+    "run_tags",
+    metadata,
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("key", String(KEY_LENGTH), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+# Runs deleted through the MLflow API: hidden from its searches until restored.
+deleted_runs = Table(
+    "deleted_runs",
+    metadata,
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("deleted_at", Float, nullable=False),
+)
+
+# Models logged through the MLflow client (MLflow 3's logged models); their files are
+# artifacts under `<experiment>/models/<id>/artifacts`.
+logged_models = Table(
+    "logged_models",
+    metadata,
+    Column("id", String(BATCH_ID_LENGTH), primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("source_run_id", Integer, ForeignKey("runs.id", ondelete="SET NULL"), nullable=True),
+    Column("name", String(NAME_LENGTH), nullable=False),
+    Column("model_type", String(NAME_LENGTH), nullable=True),
+    Column("status", String(STATUS_LENGTH), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("params", JSON, nullable=False),
+    Column("tags", JSON, nullable=False),
+    Index(None, "project_id", "name"),
+)

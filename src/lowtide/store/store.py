@@ -13,7 +13,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,7 +56,7 @@ from lowtide.core.records import (
 )
 from lowtide.core.stages import HoursActual, Plan, Progress, ProgressSample, Project, StageStatus
 from lowtide.errors import ConflictError, NotFoundError, StoreError, ValidationError
-from lowtide.store import health, notify, points, schema
+from lowtide.store import health, mlflow, mlflow_models, notify, points, schema
 from lowtide.store import projects as projects_sql
 from lowtide.store.points import Head, Lru, PointSql
 from lowtide.store.schema import (
@@ -775,6 +775,97 @@ class Store:
         """Every recorded week of hours, by week."""
         with self._read() as conn:
             return projects_sql.list_hours(conn)
+
+    # -- MLflow compatibility (store/mlflow.py) ---------------------------------
+
+    def get_experiment(self, experiment_id: int) -> mlflow.Experiment:
+        """A project as an MLflow experiment; experiment 0, "Default", is made on first use."""
+        with self._read() as conn:
+            found = mlflow.get_experiment(conn, experiment_id)
+        if found is None and experiment_id == mlflow.DEFAULT_EXPERIMENT_ID:
+            with self._write() as conn:
+                found = mlflow.ensure_default(conn, time.time())
+        if found is None:
+            raise NotFoundError(f"No Experiment with id={experiment_id} exists")
+        return found
+
+    def find_experiment(self, name: str) -> mlflow.Experiment | None:
+        with self._read() as conn:
+            return mlflow.find_experiment(conn, name)
+
+    def create_experiment(self, name: str, now: float | None = None) -> mlflow.Experiment:
+        """A new project; ConflictError when the name is taken."""
+        now = time.time() if now is None else now
+        with self._write() as conn:
+            return mlflow.create_experiment(conn, _clean_name(name, "name"), now)
+
+    def list_experiments(self) -> list[mlflow.Experiment]:
+        with self._read() as conn:
+            return mlflow.list_experiments(conn)
+
+    def run_details(
+        self, *, uids: Sequence[str] | None = None, experiment_ids: Sequence[int] | None = None
+    ) -> list[mlflow.RunDetails]:
+        """Runs by id or by experiment, with key/value tags, deletion and latest metrics."""
+        with self._read() as conn:
+            return mlflow.run_details(conn, uids=uids, experiment_ids=experiment_ids)
+
+    def change_run(self, uid: str, changes: mlflow.RunChanges, now: float | None = None) -> None:
+        """Log params, set or delete tags, rename, reopen, delete or restore; all or nothing."""
+        now = time.time() if now is None else now
+        if changes.name is not None:
+            _clean_name(changes.name, "run_name")
+        with self._write() as conn:
+            mlflow.apply_changes(conn, uid, changes, now)
+
+    def create_logged_model(
+        self,
+        experiment_id: int,
+        *,
+        name: str,
+        source_run: str | None = None,
+        model_type: str | None = None,
+        params: Mapping[str, str] | None = None,
+        tags: Mapping[str, str] | None = None,
+        now: float | None = None,
+    ) -> mlflow_models.LoggedModel:
+        """A new logged model of an experiment, pending until it is finalized."""
+        now = time.time() if now is None else now
+        with self._write() as conn:
+            return mlflow_models.create(
+                conn,
+                experiment_id,
+                name=_clean_name(name, "name"),
+                source_run=source_run,
+                model_type=model_type,
+                params=params or {},
+                tags=tags or {},
+                now=now,
+            )
+
+    def get_logged_model(self, model_id: str) -> mlflow_models.LoggedModel:
+        with self._read() as conn:
+            found = mlflow_models.get(conn, model_id)
+        if found is None:
+            raise NotFoundError(f"Logged model with ID '{model_id}' not found.")
+        return found
+
+    def search_logged_models(
+        self, experiment_ids: Sequence[int]
+    ) -> list[mlflow_models.LoggedModel]:
+        with self._read() as conn:
+            return mlflow_models.search(conn, experiment_ids)
+
+    def change_logged_model(
+        self, model_id: str, changes: mlflow_models.ModelChanges | None, now: float | None = None
+    ) -> None:
+        """Set a logged model's status, params or tags; `None` deletes the model."""
+        now = time.time() if now is None else now
+        with self._write() as conn:
+            if changes is None:
+                mlflow_models.remove(conn, model_id)
+            else:
+                mlflow_models.change(conn, model_id, changes, now)
 
     # -- internals -------------------------------------------------------------
 

@@ -1,0 +1,147 @@
+"""MLflow's logged values read the way MLflow reads them: names, limits, and their messages.
+
+Metrics become a lowtide `Batch` (per key, in the order they came, with
+timestamps in seconds); params and tags become dicts of strings, long values
+cut as MLflow's server cuts them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from lowtide.core.batch import Batch, SeriesPoints
+from lowtide.errors import ValidationError
+from lowtide.server import mlflow_wire as wire
+from lowtide.store.mlflow import RunChanges
+
+#: The tag MLflow keeps a run's name in; setting it renames the run.
+RUN_NAME_TAG = "mlflow.runName"
+#: MLflow's limits on one log-batch request (mlflow/utils/validation.py).
+MAX_METRICS_PER_BATCH = 1000
+MAX_PARAMS_TAGS_PER_BATCH = 100
+MAX_ENTITIES_PER_BATCH = 1000
+MAX_BATCH_LOG_REQUEST_SIZE = 1_000_000
+#: MLflow's longest names and values; longer values are cut to this, as MLflow does.
+MAX_ENTITY_KEY_LENGTH = 250
+MAX_PARAM_VAL_LENGTH = 6000
+MAX_TAG_VAL_LENGTH = 8000
+
+
+def read_batch(args: dict[str, Any]) -> tuple[Batch, dict[str, str], dict[str, str]]:
+    """A log-batch request's metrics, params and tags, within MLflow's limits."""
+    metrics = wire.get_list(args, "metrics")
+    params_ = wire.get_list(args, "params")
+    tags_ = wire.get_list(args, "tags")
+    check_limit("metrics", MAX_METRICS_PER_BATCH, len(metrics))
+    check_limit("params", MAX_PARAMS_TAGS_PER_BATCH, len(params_))
+    check_limit("tags", MAX_PARAMS_TAGS_PER_BATCH, len(tags_))
+    check_limit(
+        "metrics, params, and tags",
+        MAX_ENTITIES_PER_BATCH,
+        len(metrics) + len(params_) + len(tags_),
+    )
+    points = [metric(as_object(m, f"metrics[{i}]"), f"metrics[{i}]") for i, m in enumerate(metrics)]
+    return to_batch(points), params(params_, "params"), tags(tags_, "tags")
+
+
+def too_large(content_length: str) -> ValidationError:
+    """MLflow's answer to a log-batch body over 1 MB."""
+    size = content_length if content_length.isdigit() else f"over {MAX_BATCH_LOG_REQUEST_SIZE}"
+    return ValidationError(
+        f"Batched logging API requests must be at most {MAX_BATCH_LOG_REQUEST_SIZE} bytes, "
+        f"got a request of size {size}.",
+        field="body",
+    )
+
+
+def check_limit(entity: str, limit: int, length: int) -> None:
+    if length > limit:
+        raise ValidationError(
+            f"A batch logging request can contain at most {limit} {entity}. Got {length} "
+            f"{entity}. Please split up {entity} across multiple requests and try again.",
+            field=entity.split(",")[0],
+        )
+
+
+def as_object(item: Any, path: str) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        raise wire.invalid(path, item, "expected an object")
+    return item
+
+
+def metric(args: dict[str, Any], path: str) -> tuple[str, float, int, int]:
+    at = f"{path}." if path else ""
+    key = wire.check_name("Metric name", args.get("key"), f"{at}key", MAX_ENTITY_KEY_LENGTH)
+    value = wire.get_float(args, "value", f"{at}value")
+    stamp = wire.get_int(args, "timestamp", lo=0)
+    if stamp is None:
+        raise wire.missing(f"{at}timestamp")
+    step = wire.get_int(args, "step") or 0
+    return key, value, stamp, step
+
+
+def to_batch(points: list[tuple[str, float, int, int]]) -> Batch:
+    """Points as a lowtide batch: per key, in the order they came."""
+    by_key: dict[str, list[tuple[float, int, int]]] = {}
+    for key, value, stamp, step in points:
+        by_key.setdefault(key, []).append((value, stamp, step))
+    series = []
+    for key, rows in by_key.items():
+        values, stamps, steps = zip(*rows, strict=True)
+        series.append(
+            SeriesPoints(
+                key=key,
+                steps=np.array(steps, dtype=np.int64),
+                wall_times=np.array(stamps, dtype=np.float64) / 1000,
+                values=np.array(values, dtype=np.float64),
+            )
+        )
+    return Batch(batch_id=None, series=tuple(series))
+
+
+def params(items: list[Any], path: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    dupes = []
+    for i, item in enumerate(items):
+        at = f"{path}[{i}]." if path else ""
+        p = as_object(item, f"{path}[{i}]" if path else "body")
+        key = wire.check_name("Param key", p.get("key"), f"{at}key", MAX_ENTITY_KEY_LENGTH)
+        value = text(p.get("value"), f"{at}value")[:MAX_PARAM_VAL_LENGTH]
+        if key in found:
+            dupes.append(key)
+        found[key] = value
+    if dupes:
+        raise ValidationError(
+            f"Duplicate parameter keys have been submitted: {dupes}. Please ensure the request "
+            "contains only one param value per param key.",
+            field="params",
+        )
+    return found
+
+
+def tags(items: list[Any], path: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for i, item in enumerate(items):
+        at = f"{path}[{i}]." if path else ""
+        t = as_object(item, f"{path}[{i}]" if path else "body")
+        key = wire.check_name("key", t.get("key"), f"{at}key", MAX_ENTITY_KEY_LENGTH)
+        found[key] = text(t.get("value"), f"{at}value")[:MAX_TAG_VAL_LENGTH]
+    return found
+
+
+def text(value: Any, path: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise wire.invalid(path, value, "expected a string")
+    return value
+
+
+def with_name(changes: RunChanges) -> RunChanges:
+    """Setting the run-name tag renames the run, as in MLflow."""
+    name = changes.tags.get(RUN_NAME_TAG)
+    if not name:
+        return changes
+    return RunChanges(params=changes.params, tags=changes.tags, name=name)
