@@ -584,7 +584,11 @@ class PaceMonitor(ThroughputMonitor):
             return
         self._last_step, self._last_time = step, wall_time
         if last_step is not None:
-            self.observe(step, wall_time, (wall_time - last_time) / (step - last_step), judge)
+            per_step = (wall_time - last_time) / (step - last_step)
+            # `_usual` is a speed, in steps per second.
+            if self.n >= self.baseline_points and not 0 < self._usual <= 1 / r.PACE_MIN_STEP_S:
+                return
+            self.observe(step, wall_time, per_step, judge)
 
     def _describe(self, level: float, dropped: bool) -> str:
         now, usual = self._shown(level), self._shown(self._usual)

@@ -164,6 +164,9 @@ PACE_SLOWDOWN = 1.6
 PACE_PERSIST = 8
 #: ... once this many gaps have set the usual time per step.
 PACE_BASELINE_POINTS = 20
+#: Steps faster than this are a logging loop's, not training's: their wall-time jitter
+#: (a collection, a busy core) says nothing of the job, so their pace is not judged.
+PACE_MIN_STEP_S = 0.01
 
 # -- learning rate ---------------------------------------------------------------------
 #: A jump up by this factor in one logged step, once past warm-up, is an anomaly.
