@@ -45,8 +45,8 @@ ALERT_POINTS = 50
 
 
 def run_engine(_ctx: Context) -> list[Result]:
-    from lowtide.ingest.csv_log import read_rows
     from lowtide.ingest.replay import replay_run
+    from lowtide.ingest.sources import find_sources
 
     files = sorted(REAL_RUNS.glob("*.csv"))
     if not files:
@@ -56,7 +56,7 @@ def run_engine(_ctx: Context) -> list[Result]:
     points = sum(replay_run(f).n_points for f in files)
     replay_s = time.process_time() - t0
     t0 = time.process_time()
-    read = sum(len(row.values) for f in files for row in read_rows(f))
+    read = sum(len(record.values) for src in find_sources(files) for record in src.records())
     read_s = time.process_time() - t0
     if read != points:
         say(f"  ! the engine saw {points:,} points, the reader {read:,}")
