@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import math
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from lowtide.ingest.tail import GrowingFile, Record
@@ -109,6 +109,7 @@ class EventFileTail:
         self.finished = False
         self._file = GrowingFile(path)
         self._plugins: dict[str, str] = {}
+        self._tags: dict[bytes, str] = {}
         self._warned: set[str] = set()
 
     @property
@@ -159,11 +160,11 @@ class EventFileTail:
     def _decode(
         self, data: bytes, found: list[tuple[int, int]], base: int, out: list[Record]
     ) -> None:
-        plugins, prefix = self._plugins, self.prefix
+        plugins, prefix, tags = self._plugins, self.prefix, self._tags
         append = out.append
         for start, end in found:
             try:
-                record = _event_at(data, start, end, plugins, prefix)
+                record = _event_at(data, start, end, plugins, prefix, tags)
             except (DecodeError, struct.error, IndexError):
                 self._warn(
                     "decode",
@@ -185,25 +186,51 @@ def decode_event(data: bytes, plugins: dict[str, str], prefix: str = "") -> Reco
     `plugins` remembers each tag's plugin, which writers state only the first
     time they write the tag.
     """
-    return _event_at(data, 0, len(data), plugins, prefix)
+    return _event_at(data, 0, len(data), plugins, prefix, {})
 
 
-# The keys (field << 3 | wire type) of the fields read on the hot path.
-_KEY_WALL_TIME = 1 << 3 | 1
-_KEY_STEP = 2 << 3 | 0
-_KEY_SUMMARY = 5 << 3 | 2
-_KEY_VALUE = 1 << 3 | 2
+#: Tags remembered by their bytes, per file; past this many the memory starts afresh.
+MAX_REMEMBERED_TAGS = 10_000
+
+
+def _tag_name(raw: bytes, prefix: str, tags: dict[bytes, str]) -> str:
+    """The key of a tag's values ("" for no tag), remembered for the next event."""
+    if len(tags) >= MAX_REMEMBERED_TAGS:
+        tags.clear()
+    tag = raw.decode("utf-8", errors="replace")
+    name = tags[raw] = prefix + tag if tag else ""
+    return name
+
+
+# The keys (field << 3 | wire type) of the fields read on the hot path. `_event_at`
+# spells them as literals: a global's look-up costs more than the comparison.
+_KEY_WALL_TIME = 1 << 3 | 1  # 0x09
+_KEY_STEP = 2 << 3 | 0  # 0x10
+_KEY_SUMMARY = 5 << 3 | 2  # 0x2A
+_KEY_VALUE = 1 << 3 | 2  # 0x0A
 _KEY_TAG = 1 << 3 | 2
-_KEY_SIMPLE_VALUE = 2 << 3 | 5
+_KEY_SIMPLE_VALUE = 2 << 3 | 5  # 0x15
 _KEY_NODE_NAME = 7 << 3 | 2
 _KEY_TENSOR = 8 << 3 | 2
 _KEY_METADATA = 9 << 3 | 2
 
 
 def _event_at(
-    data: bytes, pos: int, end: int, plugins: dict[str, str], prefix: str
+    data: bytes,
+    pos: int,
+    end: int,
+    plugins: dict[str, str],
+    prefix: str,
+    tags: dict[bytes, str],
+    _unpack_double: Callable[[bytes, int], tuple[float]] = _DOUBLE.unpack_from,
+    _unpack_float: Callable[[bytes, int], tuple[float]] = _FLOAT.unpack_from,
 ) -> Record | None:
-    """`decode_event` of data[pos:end], without copying it: the hot path of reading."""
+    """`decode_event` of data[pos:end], without copying it: the hot path of reading.
+
+    Varints of one byte (keys, lengths) are read inline, and a summary value
+    that is just a tag and a `simple_value` (PyTorch's, a million times over)
+    is read without a call.
+    """
     wall_time = math.nan
     step = 0
     values: dict[str, float] = {}
@@ -212,16 +239,31 @@ def _event_at(
         pos += 1
         if key & 0x80:
             key, pos = _varint(data, pos - 1)
-        if key == _KEY_WALL_TIME:
-            (wall_time,) = _DOUBLE.unpack_from(data, pos)
+        if key == 0x09:  # wall_time
+            wall_time = _unpack_double(data, pos)[0]
             pos += 8
-        elif key == _KEY_STEP:
-            step, pos = _varint(data, pos)
-            if step >= 1 << 63:
-                step -= 1 << 64
-        elif key == _KEY_SUMMARY:
-            length, pos = _varint(data, pos)
-            stop = pos + length
+        elif key == 0x10:  # step: up to three bytes (2 ** 21) inline
+            step = data[pos]
+            pos += 1
+            if step & 0x80:
+                byte = data[pos]
+                step = (step & 0x7F) | (byte & 0x7F) << 7
+                pos += 1
+                if byte & 0x80:
+                    byte = data[pos]
+                    if byte & 0x80:
+                        step, pos = _varint(data, pos - 2)
+                        if step >= 1 << 63:
+                            step -= 1 << 64
+                    else:
+                        step |= byte << 14
+                        pos += 1
+        elif key == 0x2A:  # summary
+            stop = data[pos]
+            pos += 1
+            if stop & 0x80:
+                stop, pos = _varint(data, pos - 1)
+            stop += pos
             if stop > end:
                 raise DecodeError("a summary runs past the end of its event")
             while pos < stop:
@@ -229,14 +271,30 @@ def _event_at(
                 pos += 1
                 if key & 0x80:
                     key, pos = _varint(data, pos - 1)
-                if key == _KEY_VALUE:
-                    length, pos = _varint(data, pos)
-                    if pos + length > stop:
-                        raise DecodeError("a value runs past the end of its summary")
-                    _summary_value(data, pos, pos + length, plugins, prefix, values)
-                    pos += length
-                else:
+                if key != 0x0A:  # not a value
                     pos = _skip(data, pos, key & 7, stop)
+                    continue
+                length = data[pos]
+                pos += 1
+                if length & 0x80:
+                    length, pos = _varint(data, pos - 1)
+                value_end = pos + length
+                if value_end > stop:
+                    raise DecodeError("a value runs past the end of its summary")
+                # The common shape: tag (0x0A, a short length), then simple_value (0x15).
+                if data[pos] == 0x0A and data[pos + 1] < 0x80:
+                    tag_end = pos + 2 + data[pos + 1]
+                    if tag_end + 5 == value_end and data[tag_end] == 0x15:
+                        raw = data[pos + 2 : tag_end]
+                        name = tags.get(raw)
+                        if name is None:
+                            name = _tag_name(raw, prefix, tags)
+                        if name:
+                            values[name] = _unpack_float(data, tag_end + 1)[0]
+                        pos = value_end
+                        continue
+                _summary_value(data, pos, value_end, plugins, prefix, values)
+                pos = value_end
             if pos > stop:
                 raise DecodeError("a field runs past the end of its summary")
         else:

@@ -26,6 +26,8 @@ _HEADER = struct.Struct("<QI")
 _FOOTER = struct.Struct("<I")
 #: Bytes around a record's data: length, its CRC, and the data's CRC.
 OVERHEAD_BYTES = _HEADER.size + _FOOTER.size
+#: Distinct record lengths whose checked headers one scan remembers.
+MAX_REMEMBERED_LENGTHS = 4096
 #: The CRC-32C (Castagnoli) polynomial, bit-reversed.
 _POLY = 0x82F63B78
 #: Added to the rotated CRC so that a CRC of data holding CRCs is not trivially related.
@@ -179,14 +181,20 @@ def spans(buffer: bytes, limit: int) -> Spans:
     unpack_header = _HEADER.unpack_from
     unpack_footer = _FOOTER.unpack_from
     crc = _crc32c
+    lengths: dict[bytes, int] = {}
     header, overhead, delta = _HEADER.size, OVERHEAD_BYTES, _MASK_DELTA
     while pos < end:
         if end - pos < header:
             return Spans(found, pos, Stop.PARTIAL, overhead, damaged, skipped)
-        length, length_crc = unpack_header(buffer, pos)
-        c = crc(buffer[pos : pos + 8])
-        if (((c >> 15) | (c << 17)) + delta) & 0xFFFFFFFF != length_crc:
-            return Spans(found, pos, Stop.CORRUPT, 0, damaged, skipped)
+        # Records of one length share their 12 header bytes: each is checked once.
+        length = lengths.get(buffer[pos : pos + header])
+        if length is None:
+            length, length_crc = unpack_header(buffer, pos)
+            c = crc(buffer[pos : pos + 8])
+            if (((c >> 15) | (c << 17)) + delta) & 0xFFFFFFFF != length_crc:
+                return Spans(found, pos, Stop.CORRUPT, 0, damaged, skipped)
+            if len(lengths) < MAX_REMEMBERED_LENGTHS:
+                lengths[buffer[pos : pos + header]] = length
         total = overhead + length
         if end - pos < total:
             return Spans(found, pos, Stop.PARTIAL, total, damaged, skipped)
