@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from lowtide.ingest.tail import GrowingFile, Record
-from lowtide.ingest.tfrecord import Stop, spans
+from lowtide.ingest.tfrecord import HEADER_BYTES, Stop, spans
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +168,8 @@ class EventFileTail:
             except (DecodeError, struct.error, IndexError):
                 self._warn(
                     "decode",
-                    f"the record at byte {base + start - 12} is not a TensorBoard event; skipped",
+                    f"the record at byte {base + start - HEADER_BYTES} "
+                    "is not a TensorBoard event; skipped",
                 )
                 continue
             if record is not None:
@@ -213,6 +214,8 @@ _KEY_SIMPLE_VALUE = 2 << 3 | 5  # 0x15
 _KEY_NODE_NAME = 7 << 3 | 2
 _KEY_TENSOR = 8 << 3 | 2
 _KEY_METADATA = 9 << 3 | 2
+#: The fewest bytes of a summary value that is a tag and a simple_value (the tag empty).
+_SIMPLE_VALUE_MIN_BYTES = 7
 
 
 def _event_at(
@@ -282,7 +285,7 @@ def _event_at(
                 if value_end > stop:
                     raise DecodeError("a value runs past the end of its summary")
                 # The common shape: tag (0x0A, a short length), then simple_value (0x15).
-                if data[pos] == 0x0A and data[pos + 1] < 0x80:
+                if length >= _SIMPLE_VALUE_MIN_BYTES and data[pos] == 0x0A and data[pos + 1] < 0x80:
                     tag_end = pos + 2 + data[pos + 1]
                     if tag_end + 5 == value_end and data[tag_end] == 0x15:
                         raw = data[pos + 2 : tag_end]

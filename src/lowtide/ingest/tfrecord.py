@@ -24,6 +24,8 @@ from enum import Enum
 
 _HEADER = struct.Struct("<QI")
 _FOOTER = struct.Struct("<I")
+#: Bytes before a record's data: its length and the length's CRC.
+HEADER_BYTES = _HEADER.size
 #: Bytes around a record's data: length, its CRC, and the data's CRC.
 OVERHEAD_BYTES = _HEADER.size + _FOOTER.size
 #: Distinct record lengths whose checked headers one scan remembers.
