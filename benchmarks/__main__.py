@@ -18,7 +18,16 @@ from collections.abc import Callable
 from importlib import metadata
 from types import FrameType
 
-from benchmarks import dashboard, forecast, health, ingest, memory, read, sdk_overhead
+from benchmarks import (
+    dashboard,
+    forecast,
+    health,
+    ingest,
+    memory,
+    read,
+    sdk_overhead,
+    tensorboard,
+)
 from benchmarks.harness import Result, say, table
 from benchmarks.servers import NO_TELEMETRY, Context
 
@@ -30,6 +39,7 @@ BENCHMARKS: dict[str, Callable[[Context], list[Result]]] = {
     "engine": health.run_engine,
     "alerts": health.run_alerts,
     "forecast": forecast.run,
+    "tensorboard": tensorboard.run,
     "dashboard": dashboard.run,
 }
 

@@ -100,6 +100,17 @@ def test_bad_cells(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     assert "'x' is not an integer" in caplog.text
 
 
+def test_a_ragged_row_is_skipped_by_line(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "ragged.csv"
+    path.write_text("step,wall_time,loss\n0,1.0,0.5\n1,2.0,0.4,9\n2,3.0\n3,4.0,0.3\n")
+    with pytest.raises(ValidationError, match=r"line 3 has 4 cells where the header has 3"):
+        read_csv(path)
+    with caplog.at_level(logging.WARNING):
+        records = CsvTail(path).read()
+    assert [r.step for r in records] == [0, 3]
+    assert f"{path}, line 3 has 4 cells" in caplog.text
+
+
 def test_lightning_hparams(tmp_path: Path) -> None:
     assert lightning_hparams(tmp_path) == {}
     (tmp_path / "hparams.yaml").write_text("lr: 0.001\nlayers:\n  - 64\n  - 32\nname: mlp\n")

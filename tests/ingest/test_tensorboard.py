@@ -142,3 +142,14 @@ def test_negative_steps_and_keras_split_folders(tmp_path: Path) -> None:
         write_records(tmp_path / "run" / split / "events.out.tfevents.1.h.v2", [])
     assert run_folder(tmp_path / "run" / "validation") == tmp_path / "run"
     assert [p for _, p in event_files(tmp_path / "run")] == ["train/", "validation/"]
+
+
+def test_a_framed_record_that_is_no_event_is_named_by_its_byte(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "events.out.tfevents.1.host"
+    first = frame(tf2_event(0, {"loss": 1.0}))
+    path.write_bytes(first + frame(b"\x0b\xff") + frame(tf2_event(1, {"loss": 0.5})))
+    with caplog.at_level(logging.WARNING):
+        assert [r.step for r in EventFileTail(path).read()] == [0, 1]
+    assert f"{path}: the record at byte {len(first)} is not a TensorBoard event" in caplog.text

@@ -3,7 +3,9 @@ delivered to a live server and to the embedded store, each point exactly once.""
 
 from __future__ import annotations
 
+import logging
 import shutil
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -15,6 +17,7 @@ import pytest
 from lowtide.config import Settings
 from lowtide.core.records import RunStatus
 from lowtide.ingest.targets import HTTPTarget, StoreTarget, Target
+from lowtide.ingest.tfrecord import frame
 from lowtide.ingest.watch import Watcher, run_id_for
 from lowtide.sdk.settings import ClientSettings
 from lowtide.store import Store
@@ -268,3 +271,36 @@ def test_watching_in_the_background_while_training_writes(
     assert steps(live_server.store, ids["run"], "loss") == list(range(60))
     assert steps(live_server.store, ids["keras"], "val_loss") == list(range(60))
     assert live_server.store.get_run(ids["keras"]).tags == ("keras",)
+
+
+def test_bad_files_are_warned_about_by_place_and_the_watch_goes_on(
+    tmp_path: Path, sqlite_store: Store, client: ClientSettings, caplog: pytest.LogCaptureFixture
+) -> None:
+    good = [frame(tf2_event(step, {"loss": 1.0 / (step + 1)})) for step in range(4)]
+    damaged = bytearray(good[2])
+    damaged[damaged.index(struct.pack("<f", 1.0 / 3))] ^= 0xFF  # its data CRC no longer matches
+    events = tmp_path / "runs" / "a" / "events.out.tfevents.1.host"
+    events.parent.mkdir(parents=True)
+    events.write_bytes(good[0] + good[1] + bytes(damaged) + good[3])
+    # Not an event file at all, though named like one: bytes of an image.
+    binary = events.with_name("events.out.tfevents.2.host")
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    csv_log = tmp_path / "runs" / "b" / "metrics.csv"
+    csv_log.parent.mkdir()
+    csv_log.write_text("step,wall_time,loss\n0,1.0,0.5\n1,2.0,0.4,9\n2,3.0,0.3\n")
+    target = StoreTarget(sqlite_store, Settings(database_url="sqlite://"))
+    with caplog.at_level(logging.WARNING), watching([tmp_path / "runs"], target, client) as watcher:
+        assert watcher.poll().points == 3 + 2
+        with events.open("ab") as handle:  # the writer goes on after the damage
+            handle.write(frame(tf2_event(4, {"loss": 0.2})))
+        with csv_log.open("a") as handle:
+            handle.write("3,4.0,0.25\n")
+        assert watcher.poll().points == 2
+        ids = run_ids(watcher)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    at = len(good[0]) + len(good[1])
+    assert any(str(events) in w and f"byte {at}" in w and "CRC" in w for w in warnings)
+    assert any(str(binary) in w and "byte 0" in w for w in warnings)
+    assert any(str(csv_log) in w and "line 3" in w for w in warnings)
+    assert steps(sqlite_store, ids["a"], "loss") == [0, 1, 3, 4]
+    assert steps(sqlite_store, ids["b"], "loss") == [0, 2, 3]

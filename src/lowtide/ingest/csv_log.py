@@ -123,6 +123,7 @@ class CsvTail:
         self._file = GrowingFile(path)
         self._line = 0
         self._header_seen = False
+        self._width = 0
         self._warned: set[str] = set()
 
     @property
@@ -168,12 +169,20 @@ class CsvTail:
             columns = parse_header(cells)
             if columns is not None:
                 self.columns = columns
+                self._width = len(cells)
                 return None
             if self.columns is None:
                 self._bad(f"the header {cells[:3]} is not that of a metric log")
                 return None
             # Truncated by a log rotation that keeps no header: the old columns still hold.
         if self.columns is None or not any(c.strip() for c in cells):
+            return None
+        if len(cells) != self._width:
+            # A cell too many or too few: which value belongs to which column is a guess.
+            self._bad(
+                f"line {self._line} has {len(cells)} cells where the header has {self._width}",
+                "ragged",
+            )
             return None
         columns = self.columns
         try:

@@ -21,11 +21,11 @@ from __future__ import annotations
 import logging
 import math
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from lowtide.ingest.tail import GrowingFile, Record
-from lowtide.ingest.tfrecord import Stop, scan
+from lowtide.ingest.tfrecord import HEADER_BYTES, Stop, spans
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +109,7 @@ class EventFileTail:
         self.finished = False
         self._file = GrowingFile(path)
         self._plugins: dict[str, str] = {}
+        self._tags: dict[bytes, str] = {}
         self._warned: set[str] = set()
 
     @property
@@ -127,15 +128,15 @@ class EventFileTail:
                 self._plugins.clear()
             if not data:
                 break
-            result = scan(data)
-            for raw in result.records:
-                record = self._decode(raw.data)
-                if record is None:
-                    continue
-                if not raw.intact():
-                    self._warn("crc", "a record whose CRC does not match was skipped")
-                    continue
-                records.append(record)
+            base = self._file.offset
+            result = spans(data, MAX_SCALAR_RECORD_BYTES)
+            if result.damaged:
+                self._warn(
+                    "crc",
+                    f"the record at byte {base + result.damaged[0]} does not match its CRC "
+                    f"(damaged records in this read: {len(result.damaged)}); skipped",
+                )
+            self._decode(data, result.spans, base, records)
             self._file.consume(result.consumed)
             offset, size = self._file.offset, self._file.size
             if result.stop is Stop.CORRUPT:
@@ -156,14 +157,23 @@ class EventFileTail:
                 break
         return records
 
-    def _decode(self, data: bytes) -> Record | None:
-        if len(data) > MAX_SCALAR_RECORD_BYTES:
-            return None
-        try:
-            return decode_event(data, self._plugins, self.prefix)
-        except (DecodeError, struct.error, IndexError):
-            self._warn("decode", "a record that is not a TensorBoard event was skipped")
-            return None
+    def _decode(
+        self, data: bytes, found: list[tuple[int, int]], base: int, out: list[Record]
+    ) -> None:
+        plugins, prefix, tags = self._plugins, self.prefix, self._tags
+        append = out.append
+        for start, end in found:
+            try:
+                record = _event_at(data, start, end, plugins, prefix, tags)
+            except (DecodeError, struct.error, IndexError):
+                self._warn(
+                    "decode",
+                    f"the record at byte {base + start - HEADER_BYTES} "
+                    "is not a TensorBoard event; skipped",
+                )
+                continue
+            if record is not None:
+                append(record)
 
     def _warn(self, kind: str, message: str) -> None:
         if kind not in self._warned:
@@ -177,39 +187,159 @@ def decode_event(data: bytes, plugins: dict[str, str], prefix: str = "") -> Reco
     `plugins` remembers each tag's plugin, which writers state only the first
     time they write the tag.
     """
+    return _event_at(data, 0, len(data), plugins, prefix, {})
+
+
+#: Tags remembered by their bytes, per file; past this many the memory starts afresh.
+MAX_REMEMBERED_TAGS = 10_000
+
+
+def _tag_name(raw: bytes, prefix: str, tags: dict[bytes, str]) -> str:
+    """The key of a tag's values ("" for no tag), remembered for the next event."""
+    if len(tags) >= MAX_REMEMBERED_TAGS:
+        tags.clear()
+    tag = raw.decode("utf-8", errors="replace")
+    name = tags[raw] = prefix + tag if tag else ""
+    return name
+
+
+# The keys (field << 3 | wire type) of the fields read on the hot path. `_event_at`
+# spells them as literals: a global's look-up costs more than the comparison.
+_KEY_WALL_TIME = 1 << 3 | 1  # 0x09
+_KEY_STEP = 2 << 3 | 0  # 0x10
+_KEY_SUMMARY = 5 << 3 | 2  # 0x2A
+_KEY_VALUE = 1 << 3 | 2  # 0x0A
+_KEY_TAG = 1 << 3 | 2
+_KEY_SIMPLE_VALUE = 2 << 3 | 5  # 0x15
+_KEY_NODE_NAME = 7 << 3 | 2
+_KEY_TENSOR = 8 << 3 | 2
+_KEY_METADATA = 9 << 3 | 2
+#: The fewest bytes of a summary value that is a tag and a simple_value (the tag empty).
+_SIMPLE_VALUE_MIN_BYTES = 7
+
+
+def _event_at(
+    data: bytes,
+    pos: int,
+    end: int,
+    plugins: dict[str, str],
+    prefix: str,
+    tags: dict[bytes, str],
+    _unpack_double: Callable[[bytes, int], tuple[float]] = _DOUBLE.unpack_from,
+    _unpack_float: Callable[[bytes, int], tuple[float]] = _FLOAT.unpack_from,
+) -> Record | None:
+    """`decode_event` of data[pos:end], without copying it: the hot path of reading.
+
+    Varints of one byte (keys, lengths) are read inline, and a summary value
+    that is just a tag and a `simple_value` (PyTorch's, a million times over)
+    is read without a call.
+    """
     wall_time = math.nan
     step = 0
     values: dict[str, float] = {}
-    for field, wire, a, b in _fields(data, 0, len(data)):
-        if field == 1 and wire == 1:
-            (wall_time,) = _DOUBLE.unpack_from(data, a)
-        elif field == 2 and wire == 0:
-            step = _signed(a)
-        elif field == 5 and wire == 2:
-            for vfield, vwire, va, vb in _fields(data, a, b):
-                if vfield == 1 and vwire == 2:
-                    _summary_value(data, va, vb, plugins, prefix, values)
+    while pos < end:
+        key = data[pos]
+        pos += 1
+        if key & 0x80:
+            key, pos = _varint(data, pos - 1)
+        if key == 0x09:  # wall_time
+            wall_time = _unpack_double(data, pos)[0]
+            pos += 8
+        elif key == 0x10:  # step: up to three bytes (2 ** 21) inline
+            step = data[pos]
+            pos += 1
+            if step & 0x80:
+                byte = data[pos]
+                step = (step & 0x7F) | (byte & 0x7F) << 7
+                pos += 1
+                if byte & 0x80:
+                    byte = data[pos]
+                    if byte & 0x80:
+                        step, pos = _varint(data, pos - 2)
+                        if step >= 1 << 63:
+                            step -= 1 << 64
+                    else:
+                        step |= byte << 14
+                        pos += 1
+        elif key == 0x2A:  # summary
+            stop = data[pos]
+            pos += 1
+            if stop & 0x80:
+                stop, pos = _varint(data, pos - 1)
+            stop += pos
+            if stop > end:
+                raise DecodeError("a summary runs past the end of its event")
+            while pos < stop:
+                key = data[pos]
+                pos += 1
+                if key & 0x80:
+                    key, pos = _varint(data, pos - 1)
+                if key != 0x0A:  # not a value
+                    pos = _skip(data, pos, key & 7, stop)
+                    continue
+                length = data[pos]
+                pos += 1
+                if length & 0x80:
+                    length, pos = _varint(data, pos - 1)
+                value_end = pos + length
+                if value_end > stop:
+                    raise DecodeError("a value runs past the end of its summary")
+                # The common shape: tag (0x0A, a short length), then simple_value (0x15).
+                if length >= _SIMPLE_VALUE_MIN_BYTES and data[pos] == 0x0A and data[pos + 1] < 0x80:
+                    tag_end = pos + 2 + data[pos + 1]
+                    if tag_end + 5 == value_end and data[tag_end] == 0x15:
+                        raw = data[pos + 2 : tag_end]
+                        name = tags.get(raw)
+                        if name is None:
+                            name = _tag_name(raw, prefix, tags)
+                        if name:
+                            values[name] = _unpack_float(data, tag_end + 1)[0]
+                        pos = value_end
+                        continue
+                _summary_value(data, pos, value_end, plugins, prefix, values)
+                pos = value_end
+            if pos > stop:
+                raise DecodeError("a field runs past the end of its summary")
+        else:
+            pos = _skip(data, pos, key & 7, end)
+    if pos > end:
+        raise DecodeError("a field runs past the end of its event")
     if not values:
         return None
     return Record(step, wall_time if math.isfinite(wall_time) else None, values)
 
 
 def _summary_value(
-    data: bytes, start: int, end: int, plugins: dict[str, str], prefix: str, out: dict[str, float]
+    data: bytes, pos: int, end: int, plugins: dict[str, str], prefix: str, out: dict[str, float]
 ) -> None:
     tag = ""
     simple: float | None = None
     tensor: tuple[int, int] | None = None
     plugin: str | None = None
-    for field, wire, a, b in _fields(data, start, end):
-        if wire == 2 and (field == 1 or (field == 7 and not tag)):  # tag, or old node_name
-            tag = data[a:b].decode("utf-8", errors="replace")
-        elif field == 2 and wire == 5:
-            (simple,) = _FLOAT.unpack_from(data, a)
-        elif field == 8 and wire == 2:
-            tensor = (a, b)
-        elif field == 9 and wire == 2:
-            plugin = _plugin_name(data, a, b)
+    while pos < end:
+        key = data[pos]
+        pos += 1
+        if key & 0x80:
+            key, pos = _varint(data, pos - 1)
+        if key == _KEY_SIMPLE_VALUE:
+            (simple,) = _FLOAT.unpack_from(data, pos)
+            pos += 4
+            continue
+        if key & 7 != 2:
+            pos = _skip(data, pos, key & 7, end)
+            continue
+        length, a = _varint(data, pos)
+        pos = a + length
+        if pos > end:
+            raise DecodeError("a field runs past the end of its summary value")
+        if key == _KEY_TAG or (key == _KEY_NODE_NAME and not tag):  # tag, or old node_name
+            tag = data[a:pos].decode("utf-8", errors="replace")
+        elif key == _KEY_TENSOR:
+            tensor = (a, pos)
+        elif key == _KEY_METADATA:
+            plugin = _plugin_name(data, a, pos)
+    if pos > end:
+        raise DecodeError("a field runs past the end of its summary value")
     if not tag:
         return
     if plugin is not None:
@@ -320,6 +450,24 @@ def _varint(data: bytes, pos: int) -> tuple[int, int]:
         shift += 7
         if shift >= 70:
             raise DecodeError("a varint is too long")
+
+
+def _skip(data: bytes, pos: int, wire: int, end: int) -> int:
+    """The position after a field of wire type `wire` whose key ended at `pos`."""
+    if wire == 0:
+        return _varint(data, pos)[1]
+    if wire == 1:
+        pos += 8
+    elif wire == 2:
+        length, pos = _varint(data, pos)
+        pos += length
+    elif wire == 5:
+        pos += 4
+    else:
+        raise DecodeError(f"wire type {wire} is not used by TensorBoard events")
+    if pos > end:
+        raise DecodeError("a field runs past the end of its message")
+    return pos
 
 
 def _signed(value: int) -> int:
