@@ -82,7 +82,8 @@ def lowtide_body(batch: PointBatch, batch_id: str) -> bytes:
         k: {"steps": batch.steps, "values": v, "wall_times": batch.wall_times}
         for k, v in batch.values.items()
     }
-    return json.dumps({"batch_id": batch_id, "metrics": metrics}).encode()
+    # Compact, as the SDK's transport sends it.
+    return json.dumps({"batch_id": batch_id, "metrics": metrics}, separators=(",", ":")).encode()
 
 
 @dataclass(frozen=True)
