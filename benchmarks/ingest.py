@@ -21,6 +21,7 @@ import random
 import sqlite3
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,15 +97,10 @@ class Rate:
         return self.points / self.seconds
 
 
-def ingest_lowtide(client: Client, run_id: str, batches: list[PointBatch]) -> Rate:
-    """POST the batches one after the other; points/s over the timed ones."""
-    path = f"/api/v1/runs/{run_id}/batches"
-
-    def write(b: PointBatch, batch_id: str) -> None:
-        status, answer = client.request("POST", path, lowtide_body(b, batch_id))
-        if status != 200 or json.loads(answer)["stored"] != POINTS_PER_BATCH:
-            raise BenchError(f"lowtide refused a batch: {status} {answer[:300]!r}")
-
+def timed_writes(
+    write: Callable[[PointBatch, str], None], batches: list[PointBatch], who: str
+) -> Rate:
+    """Write the warm-up batches, then time the rest (up to TIME_LIMIT_S); points/s."""
     for i, b in enumerate(batches[:WARMUP_BATCHES]):
         write(b, f"warm-{i}")
     deadline = Deadline(TIME_LIMIT_S)
@@ -114,9 +110,21 @@ def ingest_lowtide(client: Client, run_id: str, batches: list[PointBatch]) -> Ra
         write(b, f"b-{i}")
         sent += POINTS_PER_BATCH
         if deadline.passed():
-            say(f"  ! lowtide: time limit reached after {sent:,} points")
+            say(f"  ! {who}: time limit reached after {sent:,} points")
             break
     return Rate(sent, time.perf_counter() - started)
+
+
+def ingest_lowtide(client: Client, run_id: str, batches: list[PointBatch]) -> Rate:
+    """POST the batches one after the other; points/s over the timed ones."""
+    path = f"/api/v1/runs/{run_id}/batches"
+
+    def write(b: PointBatch, batch_id: str) -> None:
+        status, answer = client.request("POST", path, lowtide_body(b, batch_id))
+        if status != 200 or json.loads(answer)["stored"] != POINTS_PER_BATCH:
+            raise BenchError(f"lowtide refused a batch: {status} {answer[:300]!r}")
+
+    return timed_writes(write, batches, "lowtide")
 
 
 def ingest_sqlite(path: Path, batches: list[PointBatch]) -> Rate:
@@ -141,21 +149,11 @@ def ingest_sqlite(path: Path, batches: list[PointBatch]) -> Rate:
             con.executemany(insert, rows)
             con.execute("COMMIT")
 
-        for b in batches[:WARMUP_BATCHES]:
-            write(b)
-        deadline = Deadline(TIME_LIMIT_S)
-        sent = 0
-        started = time.perf_counter()
-        for b in batches[WARMUP_BATCHES:]:
-            write(b)
-            sent += POINTS_PER_BATCH
-            if deadline.passed():
-                break
-        elapsed = time.perf_counter() - started
+        rate = timed_writes(lambda b, _: write(b), batches, "raw SQLite")
         (count,) = con.execute("SELECT count(*) FROM points").fetchone()
-        if count != sent + WARMUP_BATCHES * POINTS_PER_BATCH:
-            raise BenchError(f"raw SQLite holds {count} rows, not {sent}")
-        return Rate(sent, elapsed)
+        if count != rate.points + WARMUP_BATCHES * POINTS_PER_BATCH:
+            raise BenchError(f"raw SQLite holds {count} rows, not {rate.points}")
+        return rate
     finally:
         con.close()
 
@@ -177,21 +175,10 @@ def ingest_mlflow(url: str, batches: list[PointBatch]) -> Rate:
         ]
         client.log_batch(run_id, metrics=metrics, synchronous=True)
 
-    for b in batches[:WARMUP_BATCHES]:
-        write(b)
-    deadline = Deadline(TIME_LIMIT_S)
-    sent = 0
-    started = time.perf_counter()
-    for b in batches[WARMUP_BATCHES:]:
-        write(b)
-        sent += POINTS_PER_BATCH
-        if deadline.passed():
-            say(f"  ! MLflow: time limit reached after {sent:,} points")
-            break
-    elapsed = time.perf_counter() - started
+    rate = timed_writes(lambda b, _: write(b), batches, "MLflow")
     with contextlib.redirect_stdout(io.StringIO()):  # it prints links to its UI
         client.set_terminated(run_id)
-    return Rate(sent, elapsed)
+    return rate
 
 
 def lowtide_round(
