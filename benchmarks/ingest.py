@@ -29,6 +29,7 @@ import psutil
 
 from benchmarks.harness import BenchError, Client, Deadline, Result, format_rate, median, say
 from benchmarks.servers import Context, ServerProcess, cpu_seconds, lowtide_server, wait_quiet
+from lowtide.sdk.transport import encode_body
 
 KEYS = ("train/loss", "train/acc", "lr", "grad_norm")
 #: Steps per batch; with the 4 keys, 1,000 points.
@@ -83,8 +84,8 @@ def lowtide_body(batch: PointBatch, batch_id: str) -> bytes:
         k: {"steps": batch.steps, "values": v, "wall_times": batch.wall_times}
         for k, v in batch.values.items()
     }
-    # Compact, as the SDK's transport sends it.
-    return json.dumps({"batch_id": batch_id, "metrics": metrics}, separators=(",", ":")).encode()
+    # Encoded as the SDK's transport encodes a batch.
+    return encode_body({"op": "log", "body": {"batch_id": batch_id, "metrics": metrics}})
 
 
 @dataclass(frozen=True)

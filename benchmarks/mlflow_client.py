@@ -43,6 +43,10 @@ class _DoNothing(BaseHTTPRequestHandler):
     """Parses each request body and answers the least the client accepts."""
 
     protocol_version = "HTTP/1.1"
+    # Each answer leaves at once, in one segment (buffered, flushed after each request):
+    # no wait on Nagle and delayed ACKs.
+    disable_nagle_algorithm = True
+    wbufsize = 1 << 16
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))

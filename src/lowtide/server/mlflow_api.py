@@ -229,7 +229,7 @@ def build_mlflow_router(
     async def log_metric(request: Request) -> JSONBody:
         args = await args_of(request)
         uid = wire.run_id_of(args)
-        await log_points(uid, batch.to_batch([batch.metric(args, "")]))
+        await log_points(uid, batch.metrics_batch([args], where=lambda _: ""))
         return JSONBody({})
 
     @router.post("/runs/log-batch")
