@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 
 from lowtide.errors import ValidationError
-from lowtide.ingest.csv_log import CsvKind, CsvTail, lightning_hparams, parse_header, read_csv
+from lowtide.ingest.csv_log import (
+    MAX_HEADER_BYTES,
+    CsvKind,
+    CsvTail,
+    binary_at,
+    lightning_hparams,
+    parse_header,
+    read_csv,
+)
 from lowtide.ingest.tail import Record
 
 
@@ -117,3 +125,16 @@ def test_lightning_hparams(tmp_path: Path) -> None:
     assert lightning_hparams(tmp_path) == {"lr": 0.001, "layers": [64, 32], "name": "mlp"}
     (tmp_path / "hparams.yaml").write_text("a: !!python/object:foo.Bar {}\n")
     assert lightning_hparams(tmp_path) == {}
+
+
+def test_binary_data_is_found_where_it_starts(tmp_path: Path) -> None:
+    text = tmp_path / "notes.csv"
+    text.write_text("step,loss\n0,0.5 ✓\n", encoding="utf-8")
+    assert binary_at(text) is None
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes("step,loss\n0,0.5 é\n".encode("latin-1"))
+    assert binary_at(latin1) == len("step,loss\n0,0.5 ")
+    # A character cut by the end of the first read is not binary data.
+    long_text = tmp_path / "long.csv"
+    long_text.write_bytes(b"x" * (MAX_HEADER_BYTES - 1) + "é".encode())
+    assert binary_at(long_text) is None

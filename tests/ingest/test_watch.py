@@ -287,6 +287,9 @@ def test_bad_files_are_warned_about_by_place_and_the_watch_goes_on(
     binary.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
     csv_log = tmp_path / "runs" / "b" / "metrics.csv"
     csv_log.parent.mkdir()
+    # A CSV log's name, a zip archive's bytes: the first NUL is at byte 4.
+    not_csv = csv_log.with_name("history.csv")
+    not_csv.write_bytes(b"PK\x03\x04" + bytes(range(256)) * 4)
     csv_log.write_text("step,wall_time,loss\n0,1.0,0.5\n1,2.0,0.4,9\n2,3.0,0.3\n")
     target = StoreTarget(sqlite_store, Settings(database_url="sqlite://"))
     with caplog.at_level(logging.WARNING), watching([tmp_path / "runs"], target, client) as watcher:
@@ -297,10 +300,14 @@ def test_bad_files_are_warned_about_by_place_and_the_watch_goes_on(
             handle.write("3,4.0,0.25\n")
         assert watcher.poll().points == 2
         ids = run_ids(watcher)
+        assert watcher.poll().points == 0
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     at = len(good[0]) + len(good[1])
     assert any(str(events) in w and f"byte {at}" in w and "CRC" in w for w in warnings)
     assert any(str(binary) in w and "byte 0" in w for w in warnings)
     assert any(str(csv_log) in w and "line 3" in w for w in warnings)
+    assert [w for w in warnings if str(not_csv) in w] == [
+        f"{not_csv} at byte 4: binary data, not a CSV log; skipped"
+    ]
     assert steps(sqlite_store, ids["a"], "loss") == [0, 1, 3, 4]
     assert steps(sqlite_store, ids["b"], "loss") == [0, 2, 3]

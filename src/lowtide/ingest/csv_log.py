@@ -88,6 +88,26 @@ def sniff(path: Path) -> Columns | None:
     return parse_header(next(csv.reader([line]), []))
 
 
+def binary_at(path: Path) -> int | None:
+    """Where a file named like a CSV log first holds what no text log does (a NUL byte,
+    bytes that are not UTF-8), within its first MAX_HEADER_BYTES; None for text."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(MAX_HEADER_BYTES)
+    except OSError:
+        return None
+    nul = head.find(b"\0")
+    if nul >= 0:
+        return nul
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A character cut by the end of the read is no sign of binary data.
+        if exc.end < len(head) or len(head) < MAX_HEADER_BYTES:
+            return exc.start
+    return None
+
+
 def lightning_hparams(folder: Path) -> dict[str, Any]:
     """Lightning's hparams.yaml beside metrics.csv, when PyYAML is installed; else nothing."""
     path = folder / HPARAMS_FILE

@@ -10,7 +10,7 @@ both read them through the one reader of their format.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -33,6 +33,9 @@ SKIPPED_FOLDERS = frozenset({"__pycache__", "node_modules", "site-packages"})
 GENERIC_STEMS = frozenset({"metrics", "training", "train", "history", "log", "logs", "progress"})
 #: Longest run or project name the store takes.
 MAX_NAME_LENGTH = 200
+
+#: Told of a file named like a log that holds binary data, and the byte where it starts.
+OnBinary = Callable[[Path, int], None]
 
 
 class Format(StrEnum):
@@ -117,10 +120,14 @@ class Source:
                 yield fresh
 
 
-def find_sources(paths: Iterable[Path], project: str | None = None) -> list[Source]:
+def find_sources(
+    paths: Iterable[Path], project: str | None = None, on_binary: OnBinary | None = None
+) -> list[Source]:
     """Every run under the given paths, each once, in the order found.
 
-    A file must be a log lowtide reads; a folder is searched, and may hold none yet.
+    A file must be a log lowtide reads; a folder is searched, and may hold none
+    yet. A file in it named like a CSV log that holds binary data is skipped
+    and handed to `on_binary` with the byte where the binary data starts.
     """
     found: dict[tuple[Format, Path], Source] = {}
     for given in paths:
@@ -136,7 +143,7 @@ def find_sources(paths: Iterable[Path], project: str | None = None) -> list[Sour
                 )
             found.setdefault((source.format, source.path), source)
             continue
-        for source in _search(path, project):
+        for source in _search(path, project, on_binary):
             found.setdefault((source.format, source.path), source)
     return list(found.values())
 
@@ -156,7 +163,7 @@ def detect_file(path: Path, project: str | None = None) -> Source | None:
     return Source(fmt, path, _name(path.stem), _project(path, project))
 
 
-def _search(root: Path, project: str | None) -> Iterator[Source]:
+def _search(root: Path, project: str | None, on_binary: OnBinary | None) -> Iterator[Source]:
     base_depth = len(root.parts)
     for folder, subfolders, files in os.walk(root):
         here = Path(folder)
@@ -179,6 +186,8 @@ def _search(root: Path, project: str | None) -> Iterator[Source]:
                 source = detect_file(path, project)
                 if source is not None:
                     yield source
+                elif on_binary is not None and (at := csv_log.binary_at(path)) is not None:
+                    on_binary(path, at)
 
 
 def _folder_source(fmt: Format, folder: Path, project: str | None) -> Source:

@@ -94,6 +94,7 @@ class Watcher:
         self._feeds: dict[tuple[str, Path], _Feed] = {}
         self._started = False
         self._warned_down = False
+        self._binary_warned: set[Path] = set()
 
     @property
     def runs(self) -> list[WatchedRun]:
@@ -113,7 +114,7 @@ class Watcher:
         """
         result = PollResult()
         if not self._started:
-            sources = find_sources(self.paths, self.project)
+            sources = find_sources(self.paths, self.project, self._binary)
             self._drain_spool()
             self._started = True
         else:
@@ -170,10 +171,16 @@ class Watcher:
         found: list[Source] = []
         for path in self.paths:
             try:
-                found.extend(find_sources([path], self.project))
+                found.extend(find_sources([path], self.project, self._binary))
             except ValidationError:
                 continue  # a watched path went away; it may come back
         return found
+
+    def _binary(self, path: Path, at: int) -> None:
+        """Warn once about a file named like a CSV log that holds binary data."""
+        if path not in self._binary_warned:
+            self._binary_warned.add(path)
+            log.warning("%s at byte %d: binary data, not a CSV log; skipped", path, at)
 
     def _drain_spool(self) -> None:
         """Deliver what an earlier watcher spooled, before asking what the target holds."""
