@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from lowtide.core.health import Action, HealthEngine, IncidentEvent, RunState
-from lowtide.core.health.kinds import SeriesKind, infer_kind
+from lowtide.core.health.kinds import SeriesKind, infer_kind, parse_kinds
 from lowtide.core.health.monitors import wave_ratio
 from lowtide.core.health.rules import OSCILLATION_WAVES
 
@@ -604,3 +604,14 @@ def test_a_tight_logging_loop_has_no_pace_to_judge() -> None:
         feed.now = t
         feed.events += feed.engine.observe("r", "loss", step, t, 1.0 / (step + 1))
     assert "throughput_drop" not in feed.opened()
+
+
+def test_kind_overrides_parse_and_unknown_ones_are_told() -> None:
+    unknown: list[tuple[str, str]] = []
+    kinds = parse_kinds(
+        {"score": " Higher_Better ", "val/err": "val_loss", "x": "bigger"},
+        lambda name, raw: unknown.append((name, raw)),
+    )
+    assert kinds == {"score": SeriesKind.HIGHER_BETTER, "val/err": SeriesKind.VAL_LOSS}
+    assert unknown == [("x", "bigger")]
+    assert parse_kinds({"x": "bigger"}) == {}

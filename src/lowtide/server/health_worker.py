@@ -23,7 +23,7 @@ import numpy as np
 
 from lowtide.core.batch import Batch
 from lowtide.core.health import Action, HealthEngine, IncidentEvent, RuleId
-from lowtide.core.health.kinds import parse_kind
+from lowtide.core.health.kinds import parse_kinds
 from lowtide.core.health.outlook import Target
 from lowtide.core.records import RunStatus
 from lowtide.errors import LowtideError
@@ -85,12 +85,12 @@ def _handle(engine: HealthEngine, job: tuple[Any, ...]) -> list[tuple[str, Incid
     kind, run_id = job[0], job[1]
     if kind == "settings":
         settings: _Settings = job[2]
-        kinds = {}
-        for name, raw in settings.kinds.items():
-            try:
-                kinds[name] = parse_kind(raw)
-            except ValueError:
-                log.warning("run %s: unknown series kind %r for %r", run_id, raw, name)
+        kinds = parse_kinds(
+            settings.kinds,
+            lambda name, raw: log.warning(
+                "run %s: unknown series kind %r for %r", run_id, raw, name
+            ),
+        )
         health = engine.run(run_id, kinds, settings.planned_steps, settings.targets)
         health.configure(kinds, settings.planned_steps, settings.targets)
         return []

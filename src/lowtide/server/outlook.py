@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from lowtide.core.eta import Pace, planned_steps_from_config, project, will_not_beat
-from lowtide.core.health.kinds import SeriesKind, headline_metric, parse_kind
+from lowtide.core.health.kinds import SeriesKind, headline_metric, parse_kinds
 from lowtide.core.health.outlook import Target
 from lowtide.core.records import HealthSettings, RunStatus, json_float
 from lowtide.errors import NotFoundError
@@ -35,13 +35,7 @@ def planned_steps(settings: HealthSettings) -> int | None:
 
 def overrides(settings: HealthSettings) -> dict[str, SeriesKind]:
     """The run's series kinds that override the names' guess (unknown ones ignored)."""
-    found = {}
-    for name, raw in settings.kinds.items():
-        try:
-            found[name] = parse_kind(raw)
-        except ValueError:
-            continue
-    return found
+    return parse_kinds(settings.kinds)
 
 
 def best_of(values: np.ndarray[Any, np.dtype[np.float64]], higher: bool) -> int | None:

@@ -10,7 +10,7 @@ or project can override the guess per key.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from enum import StrEnum
 
 #: Keys of the SDK's system metrics start with this.
@@ -91,6 +91,21 @@ def infer_kind(name: str) -> SeriesKind:
 def parse_kind(value: str) -> SeriesKind:
     """A kind from an override (`"val_loss"`, `"higher_better"`, ...); ValueError if unknown."""
     return SeriesKind(value.strip().lower())
+
+
+def parse_kinds(
+    raw: Mapping[str, str], on_unknown: Callable[[str, str], None] | None = None
+) -> dict[str, SeriesKind]:
+    """Overrides by series name; an unknown kind is left out, and told to `on_unknown`
+    with the series name and the kind as given."""
+    found = {}
+    for name, value in raw.items():
+        try:
+            found[name] = parse_kind(value)
+        except ValueError:
+            if on_unknown is not None:
+                on_unknown(name, value)
+    return found
 
 
 #: Which kind of series speaks for a run, best first; held-out series go before all
