@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from lowtide.errors import ValidationError
-from lowtide.ingest.tail import GrowingFile, Record
+from lowtide.ingest.tail import AppendedFileTail, Record
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +126,7 @@ def lightning_hparams(folder: Path) -> dict[str, Any]:
     return dict(loaded) if isinstance(loaded, dict) else {}
 
 
-class CsvTail:
+class CsvTail(AppendedFileTail):
     """One CSV log, read a line at a time as the writer appends them.
 
     Only whole lines are read: a line without its newline is still being
@@ -136,23 +136,12 @@ class CsvTail:
     """
 
     def __init__(self, path: Path, strict: bool = False) -> None:
-        self.path = path
+        super().__init__(path)
         self.strict = strict
-        self.finished = False
         self.columns: Columns | None = None
-        self._file = GrowingFile(path)
         self._line = 0
         self._header_seen = False
         self._width = 0
-        self._warned: set[str] = set()
-
-    @property
-    def gone(self) -> bool:
-        return self._file.gone
-
-    @property
-    def mtime(self) -> float:
-        return self._file.mtime
 
     def read(self, final: bool = False) -> list[Record]:
         records: list[Record] = []
@@ -233,8 +222,7 @@ class CsvTail:
     def _bad(self, message: str, kind: str = "") -> None:
         if self.strict:
             raise ValidationError(f"{self.path}, {message}")
-        if kind not in self._warned:
-            self._warned.add(kind)
+        if self._first_time(kind):
             log.warning("%s, %s; skipped", self.path, message)
 
 

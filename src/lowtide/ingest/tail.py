@@ -61,6 +61,32 @@ class Tail(Protocol):
         ...
 
 
+class AppendedFileTail:
+    """The part every reader of an append-only log shares: its `GrowingFile`,
+    whether it is gone, its mtime, and warnings said once per kind of trouble."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.finished = False
+        self._file = GrowingFile(path)
+        self._warned: set[str] = set()
+
+    @property
+    def gone(self) -> bool:
+        return self._file.gone
+
+    @property
+    def mtime(self) -> float:
+        return self._file.mtime
+
+    def _first_time(self, kind: str) -> bool:
+        """True the first time a kind of trouble is met in this file, so it is said once."""
+        if kind in self._warned:
+            return False
+        self._warned.add(kind)
+        return True
+
+
 class GrowingFile:
     """The bytes appended to a file since they were last consumed.
 

@@ -24,7 +24,7 @@ import struct
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from lowtide.ingest.tail import GrowingFile, Record
+from lowtide.ingest.tail import AppendedFileTail, Record
 from lowtide.ingest.tfrecord import HEADER_BYTES, Stop, spans
 
 log = logging.getLogger(__name__)
@@ -100,25 +100,14 @@ def event_files(folder: Path) -> list[tuple[Path, str]]:
     return found
 
 
-class EventFileTail:
+class EventFileTail(AppendedFileTail):
     """One event file, read a record at a time as the writer appends them."""
 
     def __init__(self, path: Path, prefix: str = "") -> None:
-        self.path = path
+        super().__init__(path)
         self.prefix = prefix
-        self.finished = False
-        self._file = GrowingFile(path)
         self._plugins: dict[str, str] = {}
         self._tags: dict[bytes, str] = {}
-        self._warned: set[str] = set()
-
-    @property
-    def gone(self) -> bool:
-        return self._file.gone
-
-    @property
-    def mtime(self) -> float:
-        return self._file.mtime
 
     def read(self, final: bool = False) -> list[Record]:
         records: list[Record] = []
@@ -176,8 +165,7 @@ class EventFileTail:
                 append(record)
 
     def _warn(self, kind: str, message: str) -> None:
-        if kind not in self._warned:
-            self._warned.add(kind)
+        if self._first_time(kind):
             log.warning("%s: %s", self.path, message)
 
 
