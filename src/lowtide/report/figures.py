@@ -120,7 +120,6 @@ def _draw(key: str, curves: Sequence[Curve], best_point: tuple[int, float, str] 
                 values,
                 color=color,
                 linewidth=BEST_WIDTH if curve.best else OTHER_WIDTH,
-                alpha=1.0 if curve.best else 0.85,
                 zorder=3 if curve.best else 2,
                 label=curve.run + note,
             )

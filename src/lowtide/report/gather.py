@@ -61,7 +61,7 @@ def build_story(store: Store, subject: Subject, now: float | None = None) -> Sto
     today = dt.datetime.fromtimestamp(now, store.engineer_profile().tz).date()
     hours = _stage_hours(store, project.name)
     stages = tuple(_stage_story(s, hours, today) for s in project.stages)
-    title = records[0].name if subject.run is not None else project.name
+    title = project.name if subject.run is None else store.find_run(subject.run).name
     return Story(
         title=title,
         subject="run" if subject.run is not None else "project",
@@ -305,7 +305,8 @@ def _curves(
                     diverged=run.diverged,
                 )
             )
-        if curves:
+        # A key with no number at all (NaN from its first point) would be an empty chart.
+        if any(bool(np.isfinite(c.values).any()) for c in curves):
             found.append((key, tuple(curves)))
     return tuple(found)
 

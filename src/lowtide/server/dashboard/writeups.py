@@ -50,16 +50,18 @@ def build_writeups_router(store: Store, folder: Path, env: jinja2.Environment) -
         run = (form.get("run") or [""])[0].strip() or None
         project = (form.get("project") or [""])[0].strip() or None
         runs = tuple(r.strip() for v in form.get("runs", []) for r in v.split(",") if r.strip())
-        draft_id = f"{slug((project or run or '')[:ID_NAME_LENGTH])}-{secrets.token_hex(4)}"
 
-        def work() -> None:
+        def work() -> str:
             subject = Subject(run=run, project=project, runs=runs)
+            name = subject.project or store.find_run(subject.run or "").name
+            draft_id = f"{slug(name[:ID_NAME_LENGTH])}-{secrets.token_hex(4)}"
             download = f"/writeups/{draft_id}/draft.zip"
+            folder.mkdir(parents=True, exist_ok=True)
             make_draft(store, subject, folder / draft_id, download=download)
+            return draft_id
 
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            await run_in_threadpool(work)
+            draft_id = await run_in_threadpool(work)
         except NotFoundError as exc:
             return problem(str(exc), 404)
         except LowtideError as exc:
