@@ -100,6 +100,7 @@ COMMANDS = [
     ["calendar"],
     ["calendar", "import"],
     ["forecast"],
+    ["writeup"],
 ]
 
 

@@ -58,3 +58,8 @@ class Settings(BaseSettings):
     def artifacts_dir(self) -> Path:
         """Where files logged through the MLflow artifact proxy are kept."""
         return self.home / "artifacts"
+
+    @property
+    def writeups_dir(self) -> Path:
+        """Where the dashboard's "Write it up" button keeps the drafts it makes."""
+        return self.home / "writeups"

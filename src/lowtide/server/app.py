@@ -14,6 +14,8 @@ from lowtide.server.api_health import build_health_router
 from lowtide.server.api_notify import build_notify_router
 from lowtide.server.api_projects import build_projects_router
 from lowtide.server.dashboard import mount_dashboard
+from lowtide.server.dashboard.routes import templates as dashboard_templates
+from lowtide.server.dashboard.writeups import build_writeups_router
 from lowtide.server.errors import install_error_handlers
 from lowtide.server.health_worker import HealthWorker
 from lowtide.server.mlflow_api import build_mlflow_router
@@ -76,5 +78,6 @@ def create_app(
     app.include_router(build_mlflow_router(settings, store, health))
     app.include_router(build_artifacts_router(ArtifactStore(settings.artifacts_dir)))
     mount_dashboard(app, store)
+    app.include_router(build_writeups_router(store, settings.writeups_dir, dashboard_templates()))
 
     return app

@@ -43,6 +43,8 @@ NONFINITE_KINDS = frozenset(
 )
 #: How `looks_complete` says the run reached its planned steps, the one sure sign.
 PLANNED_REASON = "reached the planned"
+#: The resolution of what was still open when the run ended: closed, never recovered.
+RUN_ENDED = "the run has ended"
 
 
 class RunState(StrEnum):
@@ -425,7 +427,7 @@ class RunHealth:
     def finish(self, status: str, now: float, message: str = "") -> None:
         # What was open is history now: the run will not recover or worsen any more.
         for rule in list(self.open):
-            self.clear(rule, None, self.last_step, now, "the run has ended")
+            self.clear(rule, None, self.last_step, now, RUN_ENDED)
         if status == "finished":
             self.state = RunState.FINISHED
             self.fire(RuleId.DONE, None, self.last_step, now, message or "the run finished", {})
