@@ -56,11 +56,12 @@ def test_the_diverged_run_and_its_incident_are_in_the_story(trained: Trained) ->
     assert not by_name["sgd-lr0.03"].diverged
     stored = trained.store.list_incidents(run=trained.sweep.diverged)
     told = [i for i in story.incidents if i.run == DIVERGING]
-    assert told, "the diverged run's incident is missing"
     assert {i.rule for i in told} <= {i.rule for i in stored}
-    assert told[0].rule in ("nonfinite", "divergence")
-    assert not told[0].resolved
-    assert "never recovered" in told[0].outcome
+    # On a busy machine a pause may open a stall warning too; the divergence is what matters.
+    diverged = [i for i in told if i.rule in ("nonfinite", "divergence")]
+    assert diverged, f"the diverged run's incident is missing from {told}"
+    assert not diverged[0].resolved
+    assert "never recovered" in diverged[0].outcome
     (run, changes), *_ = story.fixes
     assert run.name == DIVERGING
     assert [(h.key, h.values) for h in changes] == [("lr", ("3.0", "0.03"))]

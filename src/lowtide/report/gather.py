@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from lowtide.core.downsample import downsample
 from lowtide.core.health.engine import RUN_ENDED
-from lowtide.core.health.kinds import SeriesKind, headline_metric, infer_kind, parse_kind
+from lowtide.core.health.kinds import SeriesKind, headline_metric, infer_kind, parse_kinds
 from lowtide.core.records import IncidentRecord, RunRecord, Series
 from lowtide.core.stages import Stage, StageStatus
 from lowtide.errors import NotFoundError, ValidationError
@@ -142,11 +142,8 @@ def _overrides(store: Store, records: Sequence[RunRecord]) -> dict[str, SeriesKi
     """Series kinds set on the runs or their project, over the names' guess."""
     found: dict[str, SeriesKind] = {}
     for r in records:
-        for name, raw in store.health_settings(r.uid).kinds.items():
-            try:
-                found.setdefault(name, parse_kind(raw))
-            except ValueError:
-                continue
+        for name, kind in parse_kinds(store.health_settings(r.uid).kinds).items():
+            found.setdefault(name, kind)
     return found
 
 
