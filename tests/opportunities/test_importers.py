@@ -4,10 +4,6 @@ malformed entries are skipped with a warning naming the file and the entry."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import threading
-from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +16,8 @@ from lowtide.opportunities import kaggle_competitions
 from lowtide.opportunities.registry import SOURCES, import_content, import_from
 from lowtide.opportunities.report import ImportReport
 from lowtide.opportunities.timezones import AOE, parse_deadline, parse_zone
+from tests.opportunities.conftest import SNAPSHOTS
 
-SNAPSHOTS = Path(__file__).resolve().parents[3] / "shared" / "data" / "opportunities"
 FIXTURES = Path(__file__).parent / "fixtures"
 
 pytestmark = pytest.mark.skipif(not SNAPSHOTS.is_dir(), reason=f"no snapshots at {SNAPSHOTS}")
@@ -202,26 +198,6 @@ def test_own_lists_csv_yaml_and_ics() -> None:
         "deadlines.ics: Ends before it starts: it ends on 2027-03-09, before it starts on "
         "2027-03-10"
     ]
-
-
-@pytest.fixture
-def snapshot_server() -> Iterator[str]:
-    """The snapshot folder served over HTTP on 127.0.0.1, as the sources' raw files are."""
-    handler = functools.partial(QuietHandler, directory=str(SNAPSHOTS))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, name="snapshot-http")
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 def test_import_from_urls(snapshot_server: str) -> None:

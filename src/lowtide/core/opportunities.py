@@ -198,7 +198,7 @@ class Opportunity:
 
     def __post_init__(self) -> None:
         if not self.title.strip():
-            raise ValueError("an opportunity needs a title")
+            raise ValueError("title: missing; an opportunity needs a title")
         if self.deadline is not None and self.deadline.tzinfo is None:
             raise ValueError("a deadline needs a time zone")
         if self.team_size is not None and not 1 <= self.team_size <= MAX_TEAM_SIZE:
@@ -209,7 +209,7 @@ class Opportunity:
             and self.deadline.date() < self.earliest_start
         ):
             raise ValueError(
-                f"the deadline {self.deadline.date()} is before the earliest start "
+                f"deadline: {self.deadline.date()} is before the earliest start "
                 f"{self.earliest_start}"
             )
 
@@ -354,7 +354,7 @@ def _field(data: Mapping[str, Any], name: str, parse: Any, default: Any = None) 
     try:
         return parse(value)
     except (ValueError, TypeError, KeyError) as exc:
-        raise ValueError(f"{name}: {exc or 'not understood'} (got {value!r})") from None
+        raise ValueError(f"{name}: {exc or 'not understood'}, got {value!r}") from None
 
 
 def _shape(data: Mapping[str, Any], kind: OpportunityKind) -> TimeShape:
@@ -384,7 +384,10 @@ def _date(value: Any) -> dt.date:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    return dt.date.fromisoformat(str(value).strip()[:10])
+    try:
+        return dt.date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        raise ValueError("not a day (YYYY-MM-DD)") from None
 
 
 def _datetime(value: Any) -> dt.datetime:
@@ -395,7 +398,10 @@ def _datetime(value: Any) -> dt.datetime:
         found = dt.datetime.combine(value, dt.time(23, 59, 59))
     else:
         text = str(value).strip()
-        found = dt.datetime.fromisoformat(text)
+        try:
+            found = dt.datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError("not a day or a time (YYYY-MM-DD, YYYY-MM-DDTHH:MM+00:00)") from None
         if len(text) == len("2027-01-31"):
             found = found.replace(hour=23, minute=59, second=59)
     return found if found.tzinfo else found.replace(tzinfo=dt.UTC)

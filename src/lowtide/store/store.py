@@ -8,6 +8,7 @@ meet. Constructing a Store does no I/O; `upgrade()` migrates explicitly.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import threading
@@ -878,7 +879,7 @@ class Store:
     def log_growth(self, entry: GrowthEntry, now: float | None = None) -> int:
         """Add what was done to the growth log; its id."""
         now = time.time() if now is None else now
-        _currency(entry.currency)
+        entry = dataclasses.replace(entry, currency=_currency(entry.currency))
         with self._write() as conn:
             return opportunities_sql.add_entry(conn, entry, now)
 

@@ -1,0 +1,63 @@
+"""The board from what the store holds: filter, order, and judge against the forecast.
+
+The forecast is built only when a filter asks what fits the lulls (it takes
+a few tens of milliseconds); rates and value weights are the user's, read on
+each call, so a changed rate shows in the next listing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from lowtide.core.board import BoardContext, BoardFilter, board, pay_in_base
+from lowtide.core.forecast import DEFAULT_WEEKS
+from lowtide.core.opportunities import StoredOpportunity, weighted_value
+from lowtide.projects.forecasting import RunEta, build_forecast
+from lowtide.store import Store
+
+#: Most rows one listing returns unless asked for more.
+DEFAULT_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    """One line of the board: the opportunity, its pay in the base currency, its value."""
+
+    item: StoredOpportunity
+    pay: float | None
+    value: float
+    currency: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.item.to_json(),
+            "shape": self.item.opportunity.shape.describe(),
+            "pay_in_base": None if self.pay is None else round(self.pay, 2),
+            "base_currency": self.currency,
+            "weighted_value": round(self.value, 2),
+        }
+
+
+def read_board(
+    store: Store,
+    f: BoardFilter,
+    now: float,
+    run_eta: RunEta,
+    *,
+    weeks: int = DEFAULT_WEEKS,
+) -> list[BoardRow]:
+    """The opportunities that pass `f`, in its order; "fits my lulls" reads the forecast."""
+    rates = store.currency_rates()
+    weights = store.value_weights()
+    forecast_weeks: Sequence[Any] = ()
+    if f.fits_lulls:
+        forecast_weeks = build_forecast(store, now, run_eta, weeks=weeks)[0].weeks
+    ctx = BoardContext(dt.datetime.fromtimestamp(now, dt.UTC), rates, weights, forecast_weeks)
+    return [
+        BoardRow(item, pay_in_base(item.opportunity, rates),
+                 weighted_value(item.opportunity, weights), rates.base)
+        for item in board(store.opportunities(), f, ctx)
+    ]  # fmt: skip
