@@ -100,6 +100,25 @@ COMMANDS = [
     ["calendar"],
     ["calendar", "import"],
     ["forecast"],
+    ["opportunities"],
+    ["opportunities", "import"],
+    ["opportunities", "sources"],
+    ["opportunities", "list"],
+    ["opportunities", "show"],
+    ["opportunities", "edit"],
+    ["opportunities", "add"],
+    ["opportunities", "filters"],
+    ["opportunities", "weights"],
+    ["rates"],
+    ["rates", "list"],
+    ["rates", "set"],
+    ["rates", "remove"],
+    ["rates", "base"],
+    ["log"],
+    ["log", "add"],
+    ["log", "list"],
+    ["log", "totals"],
+    ["log", "remove"],
 ]
 
 
@@ -108,7 +127,7 @@ GROUPS = [
     [name]
     for name in (
         "run", "db", "incident", "notify", "projects", "project", "stage", "hours", "profile",
-        "calendar",
+        "calendar", "opportunities", "rates", "log",
     )
 ]  # fmt: skip
 

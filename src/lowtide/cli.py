@@ -692,7 +692,7 @@ def _ago(seconds: float) -> str:
 
 # Projects, stages, the profile and the forecast have their own module; it adds its
 # commands to `app` and needs the helpers above, so it comes in last.
-from lowtide import cli_projects  # noqa: E402, F401
+from lowtide import cli_opportunities, cli_projects  # noqa: E402, F401
 
 
 def main() -> None:

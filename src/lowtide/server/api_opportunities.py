@@ -6,7 +6,6 @@ path on the server's disk.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import time
 from collections.abc import Callable
@@ -28,7 +27,7 @@ from lowtide.core.opportunities import (
 )
 from lowtide.core.pay import PayBasis
 from lowtide.errors import SourceError, ValidationError
-from lowtide.opportunities.board import DEFAULT_LIMIT, read_board
+from lowtide.opportunities.board import DEFAULT_LIMIT, narrowed, read_board
 from lowtide.opportunities.registry import SOURCES, import_content, import_from
 from lowtide.opportunities.report import ImportReport, slug
 from lowtide.server.api_projects import live_run_eta
@@ -129,46 +128,6 @@ class GrowthIn(BaseModel):
     opportunity_id: int | None = Field(default=None, ge=1)
 
 
-def board_filter(
-    base: BoardFilter,
-    *,
-    kinds: list[OpportunityKind] | None = None,
-    min_pay: float | None = None,
-    pay_basis: PayBasis | None = None,
-    max_weekly_hours: float | None = None,
-    due_after: dt.date | None = None,
-    due_before: dt.date | None = None,
-    domains: list[str] | None = None,
-    remote: bool | None = None,
-    fits_lulls: bool | None = None,
-    text: str | None = None,
-    source: str | None = None,
-    include_closed: bool | None = None,
-    sort: SortKey | None = None,
-) -> BoardFilter:
-    """`base` with the conditions given; ValidationError names a bad one."""
-    given: dict[str, Any] = {
-        "kinds": tuple(kinds) if kinds else None,
-        "min_pay": min_pay,
-        "pay_basis": pay_basis,
-        "max_weekly_hours": max_weekly_hours,
-        "due_after": due_after,
-        "due_before": due_before,
-        "domains": tuple(d.strip().lower() for d in domains) if domains else None,
-        "remote": remote,
-        "fits_lulls": fits_lulls,
-        "text": text,
-        "source": source,
-        "include_closed": include_closed,
-        "sort": sort,
-    }
-    try:
-        return dataclasses.replace(base, **{k: v for k, v in given.items() if v is not None})
-    except ValueError as exc:
-        field = str(exc).split(" ", 1)[0]
-        raise ValidationError(str(exc), field=field) from None
-
-
 def report_json(report: ImportReport, saved: dict[str, int]) -> dict[str, Any]:
     return {**report.to_json(), **saved}
 
@@ -228,7 +187,7 @@ def build_opportunities_router(store: Store, clock: Callable[[], float] = time.t
 
         def compute() -> dict[str, Any]:
             base = store.saved_filter(saved) if saved else BoardFilter()
-            f = board_filter(
+            f = narrowed(
                 base, kinds=kind, min_pay=min_pay, pay_basis=pay_basis,
                 max_weekly_hours=max_weekly_hours, due_after=due_after, due_before=due_before,
                 domains=domain, remote=remote, fits_lulls=fits_lulls, text=q, source=source,
@@ -255,11 +214,7 @@ def build_opportunities_router(store: Store, clock: Callable[[], float] = time.t
 
         def save() -> dict[str, Any]:
             store.save_opportunities([found])
-            [item] = [
-                s
-                for s in store.opportunities()
-                if (s.opportunity.source, s.opportunity.key) == (MANUAL_SOURCE, key)
-            ]
+            item = store.find_opportunity(MANUAL_SOURCE, key)
             return item.to_json()
 
         return JSONBody(await run_in_threadpool(save), status_code=201)

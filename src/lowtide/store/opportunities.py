@@ -117,6 +117,15 @@ def get(conn: Connection, opportunity_id: int) -> StoredOpportunity:
     return _stored(_row(conn, opportunity_id))
 
 
+def find(conn: Connection, source: str, key: str) -> StoredOpportunity:
+    row = conn.execute(
+        select(opportunities).where(opportunities.c.source == source, opportunities.c.key == key)
+    ).first()
+    if row is None:
+        raise NotFoundError(f"no opportunity {key!r} from {source}")
+    return _stored(row)
+
+
 def edit(
     conn: Connection, opportunity_id: int, changes: Mapping[str, Any], now: float
 ) -> StoredOpportunity:

@@ -804,6 +804,11 @@ class Store:
         with self._read() as conn:
             return opportunities_sql.get(conn, opportunity_id)
 
+    def find_opportunity(self, source: str, key: str) -> StoredOpportunity:
+        """An opportunity by where it came from and its key there."""
+        with self._read() as conn:
+            return opportunities_sql.find(conn, source, key)
+
     def edit_opportunity(
         self, opportunity_id: int, changes: Mapping[str, Any], now: float | None = None
     ) -> StoredOpportunity:
