@@ -255,3 +255,20 @@ def test_named_zones_and_bad_ones() -> None:
         parse_zone("Mars/Olympus")
     with pytest.raises(ValueError, match="'TBD'"):
         parse_deadline("TBD", "AoE")
+
+
+def test_kaggle_without_the_extra_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "kagglesdk.competitions.types.competition_api_service", None)
+    with pytest.raises(SourceError, match=r"pip install 'lowtide\[kaggle\]'"):
+        import_from("kaggle", str(FIXTURES / "kaggle_competitions_page1.json"))
+
+
+def test_kaggle_api_failure_is_a_source_error() -> None:
+    class FailingApi:
+        def competitions_list(self, page_size: int, page_token: str) -> Any:
+            raise ConnectionError("network unreachable")
+
+    with pytest.raises(SourceError, match="the Kaggle API failed: network unreachable"):
+        kaggle_competitions.from_api(ImportReport("kaggle"), FailingApi())
