@@ -690,9 +690,10 @@ def _ago(seconds: float) -> str:
     return _duration(seconds) + " ago"
 
 
-# Projects, stages, the profile and the forecast have their own module; it adds its
-# commands to `app` and needs the helpers above, so it comes in last.
-from lowtide import cli_opportunities, cli_projects  # noqa: E402, F401
+# Projects and the forecast, the opportunity board, and rates with the growth log have
+# their own modules; they add their commands to `app` and need the helpers above, so
+# they come in last.
+from lowtide import cli_growth, cli_opportunities, cli_projects  # noqa: E402, F401
 
 
 def main() -> None:
