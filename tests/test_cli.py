@@ -101,6 +101,25 @@ COMMANDS = [
     ["calendar", "import"],
     ["forecast"],
     ["writeup"],
+    ["opportunities"],
+    ["opportunities", "import"],
+    ["opportunities", "sources"],
+    ["opportunities", "list"],
+    ["opportunities", "show"],
+    ["opportunities", "edit"],
+    ["opportunities", "add"],
+    ["opportunities", "filters"],
+    ["opportunities", "weights"],
+    ["rates"],
+    ["rates", "list"],
+    ["rates", "set"],
+    ["rates", "remove"],
+    ["rates", "base"],
+    ["log"],
+    ["log", "add"],
+    ["log", "list"],
+    ["log", "totals"],
+    ["log", "remove"],
 ]
 
 
@@ -109,7 +128,7 @@ GROUPS = [
     [name]
     for name in (
         "run", "db", "incident", "notify", "projects", "project", "stage", "hours", "profile",
-        "calendar",
+        "calendar", "opportunities", "rates", "log",
     )
 ]  # fmt: skip
 

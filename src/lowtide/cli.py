@@ -690,9 +690,10 @@ def _ago(seconds: float) -> str:
     return _duration(seconds) + " ago"
 
 
-# Projects, stages, the profile and the forecast have their own module, and so has the
-# writeup; they add their commands to `app` and need the helpers above, so they come in last.
-from lowtide import cli_projects, cli_writeup  # noqa: E402, F401
+# Projects and the forecast, the opportunity board, rates with the growth log, and the
+# writeup have their own modules; they add their commands to `app` and need the helpers
+# above, so they come in last.
+from lowtide import cli_growth, cli_opportunities, cli_projects, cli_writeup  # noqa: E402, F401
 
 
 def main() -> None:

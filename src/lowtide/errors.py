@@ -7,6 +7,7 @@
     │   └── PayloadTooLargeError a request body or batch over its size limit
     ├── ConflictError            input that contradicts what is stored
     ├── StoreError               the database is unusable (unreachable, not migrated)
+    ├── SourceError              an opportunity source's file or URL cannot be read
     └── TransportError           the SDK could not reach the server
         └── RejectedError        the server answered, and refused the request for good
 
@@ -47,6 +48,10 @@ class ConflictError(LowtideError):
 
 class StoreError(LowtideError):
     """Raised when the database cannot be reached or its schema is not the expected one."""
+
+
+class SourceError(LowtideError):
+    """Raised when an importer cannot read its file, folder or URL, or the service behind it."""
 
 
 class TransportError(LowtideError):

@@ -12,6 +12,7 @@ from lowtide.config import Settings
 from lowtide.server.api import build_router
 from lowtide.server.api_health import build_health_router
 from lowtide.server.api_notify import build_notify_router
+from lowtide.server.api_opportunities import build_opportunities_router
 from lowtide.server.api_projects import build_projects_router
 from lowtide.server.dashboard import mount_dashboard
 from lowtide.server.dashboard.routes import templates as dashboard_templates
@@ -75,6 +76,7 @@ def create_app(
     app.include_router(build_health_router(store, health))
     app.include_router(build_notify_router(store, notifier))
     app.include_router(build_projects_router(store))
+    app.include_router(build_opportunities_router(store))
     app.include_router(build_mlflow_router(settings, store, health))
     app.include_router(build_artifacts_router(ArtifactStore(settings.artifacts_dir)))
     mount_dashboard(app, store)

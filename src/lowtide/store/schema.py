@@ -34,6 +34,7 @@ KEY_LENGTH = 250
 BATCH_ID_LENGTH = 64
 STATUS_LENGTH = 16
 TIMEZONE_LENGTH = 64
+CURRENCY_LENGTH = 3
 
 metadata = MetaData(
     naming_convention={
@@ -327,4 +328,77 @@ logged_models = Table(
     Column("params", JSON, nullable=False),
     Column("tags", JSON, nullable=False),
     Index(None, "project_id", "name"),
+)
+
+# -- opportunities, the board and the growth log ----------------------------------------
+
+# Opportunities by source and natural key. `data` is what the last import brought (the
+# core's JSON form), `edits` the user's fields laid over it, kept across re-imports;
+# kind, title and deadline_at are the result with edits, for ordering and filtering.
+opportunities = Table(
+    "opportunities",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(NAME_LENGTH), nullable=False),
+    Column("key", String(NAME_LENGTH), nullable=False),
+    Column("kind", String(STATUS_LENGTH), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("deadline_at", Float, nullable=True),
+    Column("data", JSON, nullable=False),
+    Column("edits", JSON, nullable=False),
+    Column("imported_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    UniqueConstraint("source", "key"),
+    Index(None, "deadline_at"),
+)
+
+# Board filters the user saved under a name (`lowtide opportunities list --save NAME`).
+saved_filters = Table(
+    "saved_filters",
+    metadata,
+    Column("name", String(NAME_LENGTH), primary_key=True),
+    Column("filter", JSON, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+# What one unit of each currency is worth in the base currency (board_settings).
+currency_rates = Table(
+    "currency_rates",
+    metadata,
+    Column("currency", String(CURRENCY_LENGTH), primary_key=True),
+    Column("per_base", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+# The board's settings by name: the base currency and the value weights.
+board_settings = Table(
+    "board_settings",
+    metadata,
+    Column("name", String(NAME_LENGTH), primary_key=True),
+    Column("value", JSON, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+# What the engineer did: hours, earnings, a link to show for it, a competition's rank.
+growth_log = Table(
+    "growth_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("done_on", Date, nullable=False),
+    Column("kind", String(STATUS_LENGTH), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("hours", Float, nullable=False),
+    Column("earned", Float, nullable=False),
+    Column("currency", String(CURRENCY_LENGTH), nullable=False),
+    Column("link", Text, nullable=False),
+    Column("rank", Integer, nullable=True),
+    Column("note", Text, nullable=False),
+    Column(
+        "opportunity_id",
+        Integer,
+        ForeignKey("opportunities.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
+    Column("created_at", Float, nullable=False),
+    Index(None, "done_on"),
 )

@@ -8,6 +8,7 @@ meet. Constructing a Store does no I/O; `upgrade()` migrates explicitly.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import threading
@@ -39,7 +40,11 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from lowtide.core.batch import Batch
+from lowtide.core.board import BoardFilter
+from lowtide.core.growth import GrowthEntry
 from lowtide.core.health import IncidentEvent
+from lowtide.core.opportunities import Opportunity, StoredOpportunity, ValueWeights
+from lowtide.core.pay import CurrencyRates, clean_currency
 from lowtide.core.profile import MAX_WEEKLY_HOURS as MAX_WEEK_HOURS
 from lowtide.core.profile import Busy, EngineerProfile, TimeOff, week_start
 from lowtide.core.records import (
@@ -57,6 +62,7 @@ from lowtide.core.records import (
 from lowtide.core.stages import HoursActual, Plan, Progress, ProgressSample, Project, StageStatus
 from lowtide.errors import ConflictError, NotFoundError, StoreError, ValidationError
 from lowtide.store import health, mlflow, mlflow_models, notify, points, schema
+from lowtide.store import opportunities as opportunities_sql
 from lowtide.store import projects as projects_sql
 from lowtide.store.points import Head, Lru, PointSql
 from lowtide.store.schema import (
@@ -776,6 +782,121 @@ class Store:
         with self._read() as conn:
             return projects_sql.list_hours(conn)
 
+    # -- opportunities, the board and the growth log (store/opportunities.py) -----
+
+    def save_opportunities(
+        self, found: Sequence[Opportunity], now: float | None = None
+    ) -> opportunities_sql.UpsertSummary:
+        """Add or update imported opportunities by (source, key); the user's edits are kept."""
+        now = time.time() if now is None else now
+        for o in found:
+            _clean_name(o.source, "source")
+            _clean_name(o.key, "key")
+        with self._write() as conn:
+            return opportunities_sql.upsert(conn, found, now)
+
+    def opportunities(self) -> list[StoredOpportunity]:
+        """Every opportunity with the user's edits applied, soonest deadline first."""
+        with self._read() as conn:
+            return opportunities_sql.list_all(conn)
+
+    def opportunity(self, opportunity_id: int) -> StoredOpportunity:
+        with self._read() as conn:
+            return opportunities_sql.get(conn, opportunity_id)
+
+    def find_opportunity(self, source: str, key: str) -> StoredOpportunity:
+        """An opportunity by where it came from and its key there."""
+        with self._read() as conn:
+            return opportunities_sql.find(conn, source, key)
+
+    def edit_opportunity(
+        self, opportunity_id: int, changes: Mapping[str, Any], now: float | None = None
+    ) -> StoredOpportunity:
+        """Change fields of an opportunity; the change outlives later imports of it."""
+        now = time.time() if now is None else now
+        with self._write() as conn:
+            return opportunities_sql.edit(conn, opportunity_id, changes, now)
+
+    def reset_opportunity(
+        self, opportunity_id: int, fields: Sequence[str] | None = None, now: float | None = None
+    ) -> StoredOpportunity:
+        """Forget the user's edits of an opportunity (all, or of some fields)."""
+        now = time.time() if now is None else now
+        with self._write() as conn:
+            return opportunities_sql.reset(conn, opportunity_id, fields, now)
+
+    def save_filter(self, name: str, board_filter: BoardFilter, now: float | None = None) -> None:
+        """Keep a board filter under a name (replacing one of that name)."""
+        now = time.time() if now is None else now
+        with self._write() as conn:
+            opportunities_sql.save_filter(conn, _clean_name(name, "name"), board_filter, now)
+
+    def saved_filter(self, name: str) -> BoardFilter:
+        with self._read() as conn:
+            return opportunities_sql.read_filter(conn, name)
+
+    def saved_filters(self) -> dict[str, BoardFilter]:
+        with self._read() as conn:
+            return opportunities_sql.list_filters(conn)
+
+    def remove_filter(self, name: str) -> None:
+        with self._write() as conn:
+            opportunities_sql.delete_filter(conn, name)
+
+    def currency_rates(self) -> CurrencyRates:
+        """The base currency and what other currencies are worth in it."""
+        with self._read() as conn:
+            return opportunities_sql.read_rates(conn)
+
+    def set_rate(self, currency: str, per_base: float, now: float | None = None) -> None:
+        """Set what one unit of `currency` is worth in the base currency."""
+        now = time.time() if now is None else now
+        code = _currency(currency)
+        if not per_base > 0:
+            raise ValidationError(f"a rate is above 0, got {per_base:g}", field="rate")
+        with self._write() as conn:
+            if code == opportunities_sql.read_rates(conn).base:
+                raise ValidationError(
+                    f"{code} is the base currency; its rate is 1", field="currency"
+                )
+            opportunities_sql.set_rate(conn, code, per_base, now)
+
+    def remove_rate(self, currency: str) -> None:
+        with self._write() as conn:
+            opportunities_sql.remove_rate(conn, _currency(currency))
+
+    def set_base_currency(self, currency: str, now: float | None = None) -> int:
+        """Compare pay in `currency`; the old rates no longer hold and are removed (counted)."""
+        now = time.time() if now is None else now
+        with self._write() as conn:
+            return opportunities_sql.set_base(conn, _currency(currency), now)
+
+    def value_weights(self) -> ValueWeights:
+        """How much the user weighs income, learning and reputation (1, 1, 1 by default)."""
+        with self._read() as conn:
+            return opportunities_sql.read_weights(conn)
+
+    def set_value_weights(self, weights: ValueWeights, now: float | None = None) -> None:
+        now = time.time() if now is None else now
+        with self._write() as conn:
+            opportunities_sql.write_weights(conn, weights, now)
+
+    def log_growth(self, entry: GrowthEntry, now: float | None = None) -> int:
+        """Add what was done to the growth log; its id."""
+        now = time.time() if now is None else now
+        entry = dataclasses.replace(entry, currency=_currency(entry.currency))
+        with self._write() as conn:
+            return opportunities_sql.add_entry(conn, entry, now)
+
+    def growth_log(self, year: int | None = None) -> list[tuple[int, GrowthEntry]]:
+        """The growth log with ids, oldest first (of one year when given)."""
+        with self._read() as conn:
+            return opportunities_sql.list_entries(conn, year)
+
+    def remove_growth(self, entry_id: int) -> None:
+        with self._write() as conn:
+            opportunities_sql.delete_entry(conn, entry_id)
+
     # -- MLflow compatibility (store/mlflow.py) ---------------------------------
 
     def get_experiment(self, experiment_id: int) -> mlflow.Experiment:
@@ -992,6 +1113,13 @@ def _clean_name(value: str, field: str) -> str:
             field=field,
         )
     return value
+
+
+def _currency(code: str) -> str:
+    try:
+        return clean_currency(code)
+    except ValueError as exc:
+        raise ValidationError(str(exc), field="currency") from None
 
 
 def chunk_sizes(store: Store, uid: str) -> Sequence[int]:
