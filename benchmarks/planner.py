@@ -26,7 +26,7 @@ TARGET_GAP = 1e-3
 #: Seeds of the sample problems; the median is over them.
 SEEDS = (0, 1, 2, 3, 4)
 #: Seconds either model may take on one instance.
-TIME_LIMIT_S = 30.0
+TIME_LIMIT_S = 10.0
 
 
 def run(_ctx: Context) -> list[Result]:
