@@ -25,6 +25,7 @@ from benchmarks import (
     ingest,
     memory,
     mlflow_client,
+    planner,
     read,
     sdk_overhead,
     tensorboard,
@@ -41,6 +42,7 @@ BENCHMARKS: dict[str, Callable[[Context], list[Result]]] = {
     "engine": health.run_engine,
     "alerts": health.run_alerts,
     "forecast": forecast.run,
+    "planner": planner.run,
     "tensorboard": tensorboard.run,
     "dashboard": dashboard.run,
 }

@@ -1,0 +1,1 @@
+"""Planning the lulls: the HiGHS solver, and the plan as calendar events."""
