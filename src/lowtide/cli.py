@@ -690,9 +690,9 @@ def _ago(seconds: float) -> str:
     return _duration(seconds) + " ago"
 
 
-# Projects, stages, the profile and the forecast have their own module; it adds its
-# commands to `app` and needs the helpers above, so it comes in last.
-from lowtide import cli_projects  # noqa: E402, F401
+# Projects, stages, the profile and the forecast have their own module, and so does the
+# demo; each adds its commands to `app` and needs the helpers above, so they come in last.
+from lowtide import cli_demo, cli_projects  # noqa: E402, F401
 
 
 def main() -> None:

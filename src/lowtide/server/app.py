@@ -75,6 +75,6 @@ def create_app(
     app.include_router(build_projects_router(store))
     app.include_router(build_mlflow_router(settings, store, health))
     app.include_router(build_artifacts_router(ArtifactStore(settings.artifacts_dir)))
-    mount_dashboard(app, store)
+    mount_dashboard(app, store, can_notify=notifier is not None)
 
     return app
