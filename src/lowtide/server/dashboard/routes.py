@@ -181,7 +181,7 @@ def build_dashboard_router(
         view = await run_in_threadpool(projects_view, store, clock(), run_eta)
         return page("projects.html", "projects", view=view)
 
-    @router.get("/projects/{name}")
+    @router.get("/projects/{name:path}")
     async def project(name: str) -> HTMLResponse:
         def work() -> dict[str, Any] | None:
             try:
