@@ -56,9 +56,10 @@ XSS_TAG = "<b>bold</b>"
 
 
 @contextmanager
-def serve_dashboard(tmp: Path) -> Iterator[Dashboard]:
+def serve_dashboard(tmp: Path, hostile: bool = True) -> Iterator[Dashboard]:
     """The real app with its health engine and notifier, seeded through the SDK and the
-    API: runs (one diverged), projects with a lull, and messages sent and failed."""
+    API: runs (one diverged), projects with a lull, and messages sent and failed; with
+    `hostile`, a run and a project whose names are script."""
     settings = Settings(home=tmp / "home", database_url=f"sqlite:///{tmp / 'lowtide.db'}")
     store = open_store(settings.database_url)
     store.upgrade()
@@ -70,18 +71,19 @@ def serve_dashboard(tmp: Path) -> Iterator[Dashboard]:
         try:
             seed_channels(url, receiver.url, f"json://127.0.0.1:{free_port()}/hook")
             seeded = seed_dashboard(url, tmp / "client")
-            xss = log_run(
-                url,
-                tmp / "client",
-                project="cifar10",
-                name=XSS_NAME,
-                steps=30,
-                metrics=lambda step, _: {"loss": 1.0 / (step + 1)},
-                tags=(XSS_TAG,),
-                config={"note": XSS_NAME},
-            )
-            seeded.runs[XSS_NAME] = xss.id
-            seed_projects(url, seeded)
+            if hostile:
+                xss = log_run(
+                    url,
+                    tmp / "client",
+                    project="cifar10",
+                    name=XSS_NAME,
+                    steps=30,
+                    metrics=lambda step, _: {"loss": 1.0 / (step + 1)},
+                    tags=(XSS_TAG,),
+                    config={"note": XSS_NAME},
+                )
+                seeded.runs[XSS_NAME] = xss.id
+            seed_projects(url, seeded, hostile)
             wait_delivered(url)
             yield Dashboard(url, store, seeded, tmp / "client", receiver.received)
         finally:

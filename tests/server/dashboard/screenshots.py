@@ -25,7 +25,7 @@ def take(folder: Path) -> list[Path]:
     saved: list[Path] = []
     with (
         tempfile.TemporaryDirectory() as tmp_name,
-        serve_dashboard(Path(tmp_name)) as dashboard,
+        serve_dashboard(Path(tmp_name), hostile=False) as dashboard,
     ):
         manager, browser = launch_chromium()
         try:

@@ -210,9 +210,10 @@ def wait_settled(url: str, seeded: Seeded) -> None:
 XSS_PROJECT = "<script>alert(1)</script>"
 
 
-def projects_yaml(today: dt.date, training_runs: list[str]) -> str:
-    """Three projects dated from today: `cifar10` trains now (its stage ends with its live
-    run) and then ships; `sst2-bert` starts in six weeks; between them, a lull."""
+def projects_yaml(today: dt.date, training_runs: list[str], hostile: bool = True) -> str:
+    """Projects dated from today: `cifar10` trains now (its stage ends with its live run)
+    and then ships; `sst2-bert` starts in six weeks; between them, a lull. With `hostile`,
+    a third whose name, goal and stage are script."""
 
     def day(days: int) -> str:
         return (today + dt.timedelta(days=days)).isoformat()
@@ -220,6 +221,12 @@ def projects_yaml(today: dt.date, training_runs: list[str]) -> str:
     monday = today - dt.timedelta(days=today.weekday())
     later = (monday + dt.timedelta(weeks=6)).isoformat()
     much_later = (monday + dt.timedelta(weeks=30)).isoformat()
+    script = f"""\
+  - name: "{XSS_PROJECT}"
+    goal: "{XSS_PROJECT}"
+    stages:
+      - {{name: "{XSS_PROJECT}", kind: understanding, start: {much_later}}}
+"""
     return f"""\
 projects:
   - name: cifar10
@@ -241,17 +248,13 @@ projects:
           estimate: {{optimistic: 4, likely: 5, pessimistic: 7}}}}
       - {{name: label, kind: annotation, estimate: {{optimistic: 10, likely: 14, pessimistic: 21}}}}
       - {{name: wrangle, kind: wrangling}}
-  - name: "{XSS_PROJECT}"
-    goal: "{XSS_PROJECT}"
-    stages:
-      - {{name: "{XSS_PROJECT}", kind: understanding, start: {much_later}}}
-"""
+""" + (script if hostile else "")
 
 
-def seed_projects(url: str, seeded: Seeded) -> None:
+def seed_projects(url: str, seeded: Seeded, hostile: bool = True) -> None:
     """The projects, applied through the API as `lowtide projects apply` would."""
     today = dt.date.today()
-    text = projects_yaml(today, [seeded.runs["resnet18-cosine"]])
+    text = projects_yaml(today, [seeded.runs["resnet18-cosine"]], hostile)
     answer = httpx.post(f"{url}/api/v1/plan", json={"yaml": text}, timeout=30)
     answer.raise_for_status()
 

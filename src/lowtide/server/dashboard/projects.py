@@ -31,6 +31,8 @@ FULL_WEEK_HOURS = 40.0
 WEEKLY_TICKS_DAYS = 120
 MAX_TICKS = 10
 TODAY_CLEAR_PCT = 4.0
+#: No mark further right than this (its label would run past the edge).
+LAST_TICK_PCT = 95.0
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ class Axis:
         return [
             (self.pct(d), d.strftime("%b %Y" if d.month == 1 and label == "%b" else label))
             for d in marks
-            if abs(self.pct(d) - self.today_pct) > TODAY_CLEAR_PCT
+            if abs(self.pct(d) - self.today_pct) > TODAY_CLEAR_PCT and self.pct(d) < LAST_TICK_PCT
         ]
 
 
