@@ -27,6 +27,7 @@ from lowtide.server.dashboard.notifications import (
 )
 from lowtide.server.dashboard.projects import needs, projects_view
 from lowtide.server.dashboard.views import (
+    chart_order,
     flat_config,
     headline_key,
     health_of,
@@ -136,8 +137,10 @@ def build_dashboard_router(
             keys = store.list_keys(run_id)
             # The outlook reads whole series (slow for a long run): the page asks for it
             # once its charts are drawn, so the curves never wait for the ETA.
+            headline = headline_key(store, run_id, keys)
             return {
                 "run": record,
+                "chart_keys": chart_order([k.key for k in keys], headline),
                 "health": health_of(record, [i for i in incidents if i.is_open]),
                 "incidents": incidents,
                 "keys": keys,
@@ -146,7 +149,7 @@ def build_dashboard_router(
                 "boot": {
                     "run": record.uid,
                     "live": record.status.is_live,
-                    "headline": headline_key(store, run_id, keys),
+                    "headline": headline,
                     "keys": [k.to_json() for k in keys],
                     "incidents": [i.to_json() for i in incidents],
                 },
