@@ -19,7 +19,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from lowtide.config import Settings
 from lowtide.core.health import RuleId
@@ -29,6 +28,7 @@ from lowtide.errors import ConflictError, LowtideError
 from lowtide.projects.forecasting import build_forecast
 from lowtide.sdk import ClientSettings, Run
 from lowtide.sdk.ops import Op
+from lowtide.sdk.transport import Transport
 from lowtide.server.api_projects import live_run_eta
 from lowtide.server.health_worker import HealthWorker
 from lowtide.server.ops import apply_op
@@ -144,7 +144,7 @@ class _Clock:
 
 
 def _log_training(
-    name: str, spec: TrainingSpec, client: ClientSettings, transport: Any, now: float
+    name: str, spec: TrainingSpec, client: ClientSettings, transport: Transport, now: float
 ) -> str:
     """Train, then log each step as if it had just run; a loss that is no longer finite
     stops training, and the run ends as failed, as a script that checks its loss does."""
