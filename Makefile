@@ -15,8 +15,10 @@ $(BIN)/lowtide: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(BIN)/lowtide
 
-## run: start the lowtide server on the embedded SQLite store (http://127.0.0.1:7600)
+## run: start the lowtide server on the embedded SQLite store (http://127.0.0.1:7600);
+## on first start (an empty store) it offers to fill it with the example of `lowtide demo`
 run: $(BIN)/lowtide
+	$(BIN)/lowtide demo --if-empty --ask
 	$(BIN)/lowtide serve
 
 $(CHROMIUM):

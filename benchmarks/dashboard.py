@@ -6,8 +6,13 @@ page again and again; the figure is the `lowtide:charts-drawn` mark that the
 page sets once uPlot has drawn every chart, in milliseconds since navigation
 began: the HTML, the scripts, the downsampled series request and the drawing
 (the outlook the page asks for afterwards is left to end before the next load).
-The series request the page makes is timed alone too, against the same 1M
-points asked for without downsampling.
+
+The server keeps downsampled answers for their next reader, so a page opened
+again is timed apart from a first view: for the first view each load gets a
+window a few pixels narrower, so that its chart asks for a size not asked
+before and the server reads the million points. The series request the page
+makes is timed alone too, both ways, against the same 1M points asked for
+without downsampling.
 """
 
 from __future__ import annotations
@@ -41,10 +46,14 @@ DRAW_TIMEOUT_MS = 30_000
 TARGET_DRAWN_S = 0.300
 TARGET_SERIES_S = 0.050
 VIEWPORT = {"width": 1280, "height": 900}
+#: Pixels narrower each first-view load is than the one before: a chart a few pixels
+#: narrower asks for a different number of points, which the server has not kept.
+NARROWER_PX = 4
 
 
-def time_page(url: str, loads: int) -> list[float]:
-    """Seconds from navigation to the page's charts-drawn mark, per load after the warmup."""
+def time_page(url: str, loads: int, first_view: bool = False) -> list[float]:
+    """Seconds from navigation to the page's charts-drawn mark, per load after the warmup;
+    with `first_view`, each load in a window of a width not used before."""
     from playwright.sync_api import sync_playwright
 
     drawn: list[float] = []
@@ -54,6 +63,9 @@ def time_page(url: str, loads: int) -> list[float]:
             page = browser.new_page(viewport=VIEWPORT)
             deadline = Deadline(MEASURE_TIME_LIMIT_S)
             for i in range(WARMUP + loads):
+                if first_view:
+                    width = VIEWPORT["width"] - NARROWER_PX * i
+                    page.set_viewport_size({"width": width, "height": VIEWPORT["height"]})
                 page.goto(url)
                 page.wait_for_function(
                     "performance.getEntriesByName('lowtide:charts-drawn').length > 0",
@@ -108,17 +120,24 @@ def run(ctx: Context) -> list[Result]:
             client.call("POST", f"/api/v1/runs/{run_id}/finish", {"status": "finished"})
         waited = wait_quiet(server, QUIET_TIMEOUT_S)
         say(f"  the health engine was done {waited:.1f} s later")
-        series = time_gets(client, _path(big, PAGE_POINTS), REQUESTS, _expect(BIG_POINTS))
+        # A slightly different size each time: never answered from the server's cache.
+        series = time_gets(
+            client, lambda i: _path(big, PAGE_POINTS - i), REQUESTS, _expect(BIG_POINTS)
+        )
+        again = time_gets(client, _path(big, PAGE_POINTS), REQUESTS, _expect(BIG_POINTS))
         raw = time_gets(client, _path(big, None), RAW_REQUESTS, _expect(BIG_POINTS))
-        drawn_big = median(time_page(f"{server.url}/runs/{big}", LOADS))
+        drawn_big = median(time_page(f"{server.url}/runs/{big}", LOADS, first_view=True))
+        drawn_again = median(time_page(f"{server.url}/runs/{big}", LOADS))
         drawn_small = median(time_page(f"{server.url}/runs/{small}", LOADS))
-    say(f"  chart drawn, {BIG_POINTS:,} points    p50 {format_ms(drawn_big)}")
-    say(f"  chart drawn, {PEER_POINTS:,} points        p50 {format_ms(drawn_small)}")
-    say(f"  series -> {PAGE_POINTS:,} points          p50 {format_ms(series.p50)}")
-    say(f"  series, all {BIG_POINTS:,} points   p50 {format_ms(raw.p50)}")
+    say(f"  chart drawn, {BIG_POINTS:,} points, first view   p50 {format_ms(drawn_big)}")
+    say(f"  chart drawn, {BIG_POINTS:,} points, again        p50 {format_ms(drawn_again)}")
+    say(f"  chart drawn, {PEER_POINTS:,} points                  p50 {format_ms(drawn_small)}")
+    say(f"  series -> {PAGE_POINTS:,} points, read            p50 {format_ms(series.p50)}")
+    say(f"  series -> {PAGE_POINTS:,} points, kept            p50 {format_ms(again.p50)}")
+    say(f"  series, all {BIG_POINTS:,} points             p50 {format_ms(raw.p50)}")
     return [
         Result(
-            f"run page, {BIG_POINTS // 1_000_000}M points: chart drawn, p50",
+            f"run page, {BIG_POINTS // 1_000_000}M points: chart drawn, first view, p50",
             format_ms(drawn_big),
             f"{PEER_POINTS:,} points {format_ms(drawn_small)}",
             f"{drawn_big / drawn_small:.2f}x the time",
@@ -126,11 +145,27 @@ def run(ctx: Context) -> list[Result]:
             drawn_big <= TARGET_DRAWN_S,
         ),
         Result(
-            f"run page's series request, 1M -> {PAGE_POINTS:,}, p50",
+            f"run page, {BIG_POINTS // 1_000_000}M points: chart drawn again, p50",
+            format_ms(drawn_again),
+            f"{PEER_POINTS:,} points {format_ms(drawn_small)}",
+            f"{drawn_again / drawn_small:.2f}x the time",
+            f"<= {format_ms(TARGET_DRAWN_S)}",
+            drawn_again <= TARGET_DRAWN_S,
+        ),
+        Result(
+            f"run page's series request, 1M -> {PAGE_POINTS:,}, read, p50",
             format_ms(series.p50),
             f"all of 1M {format_ms(raw.p50)}",
             f"{raw.p50 / series.p50:.0f}x faster",
             f"<= {format_ms(TARGET_SERIES_S)}",
             series.p50 <= TARGET_SERIES_S,
+        ),
+        Result(
+            f"run page's series request, 1M -> {PAGE_POINTS:,}, kept, p50",
+            format_ms(again.p50),
+            f"read {format_ms(series.p50)}",
+            f"{series.p50 / again.p50:.0f}x faster",
+            "-",
+            None,
         ),
     ]

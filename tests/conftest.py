@@ -8,6 +8,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -191,6 +192,13 @@ class Receiver:
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     """An HTTP server on 127.0.0.1 taking Apprise's `json://` posts, stopped after the test."""
+    with serve_receiver() as state:
+        yield state
+
+
+@contextmanager
+def serve_receiver() -> Iterator[Receiver]:
+    """A webhook on 127.0.0.1 taking Apprise's `json://` posts, until the block ends."""
     state = Receiver(url="", received=[])
 
     class Handler(BaseHTTPRequestHandler):

@@ -120,6 +120,7 @@ COMMANDS = [
     ["log", "list"],
     ["log", "totals"],
     ["log", "remove"],
+    ["demo"],
 ]
 
 
@@ -499,3 +500,32 @@ def test_projects_stages_profile_calendar_and_forecast(home: Path) -> None:
     )
     assert "Traceback" not in bad.output
     assert runner.invoke(app, ["projects", "apply", str(home / "missing.yaml")]).exit_code == 1
+
+
+def test_demo_fills_an_empty_store_once(home: Path) -> None:
+    filled = runner.invoke(app, ["demo"])
+    assert filled.exit_code == 0, filled.output
+    assert "wave-mlp-lr0.05, wave-mlp-lr0.5" in filled.output
+    assert "divergence" in filled.output
+    assert "lull" in filled.output
+    again = runner.invoke(app, ["demo"])
+    assert again.exit_code == 1
+    assert "lowtide demo --force" in again.output
+    assert "Traceback" not in again.output
+    quiet = runner.invoke(app, ["demo", "--if-empty"])
+    assert (quiet.exit_code, quiet.output) == (0, "")
+    listed = runner.invoke(app, ["project", "list"])
+    assert "wave-forecast" in listed.output
+    assert "support-triage" in listed.output
+
+
+def test_make_run_offers_the_demo_without_waiting_for_an_answer(home: Path) -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    run_target = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    assert "lowtide demo --if-empty --ask" in run_target
+    assert run_target.strip().endswith("$(BIN)/lowtide serve")
+    # Without a terminal (CI, a pipe) it only says how, and leaves the store empty.
+    offered = runner.invoke(app, ["demo", "--if-empty", "--ask"])
+    assert offered.exit_code == 0, offered.output
+    assert "`lowtide demo` fills it with an example" in offered.output
+    assert runner.invoke(app, ["runs"]).output.strip() == "no runs yet"

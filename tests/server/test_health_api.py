@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
 
 from lowtide.sdk import ClientSettings, Run
@@ -246,3 +247,25 @@ def test_the_engine_process_does_not_import_the_web_app() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_run_read_after_it_ended_is_not_its_own_target(sqlite_store: Any) -> None:
+    from lowtide.core.batch import Batch, SeriesPoints
+    from lowtide.core.records import RunSpec, RunStatus
+    from lowtide.server.health_worker import HealthWorker
+
+    store = sqlite_store
+    steps = np.arange(50, dtype=np.int64)
+    for name in ("first", "fast"):
+        run = store.create_run(RunSpec(project="p", name=name, config={"max_steps": 50}))
+        values = 1.0 / (steps + 1.0) if name == "fast" else 2.0 / (steps + 1.0)
+        store.log_batch(
+            run.uid, Batch(None, (SeriesPoints("val_loss", steps, steps * 1.0, values),))
+        )
+        store.finish_run(run.uid, RunStatus.FINISHED)
+    uids = {r.name: r.uid for r in store.list_runs(project="p")}
+    worker = HealthWorker(store)  # not started: only its reading of a run's settings
+    job = worker._settings_job(uids["fast"])
+    assert job is not None
+    [target] = job[2].targets.values()
+    assert target.run_name == "first"  # the project's best but for itself

@@ -19,6 +19,7 @@ from lowtide.core.records import RunSpec, RunStatus, json_float_array
 from lowtide.server.body import read_json
 from lowtide.server.health_worker import HealthWorker
 from lowtide.server.responses import JSONBody
+from lowtide.server.series_cache import SeriesCache
 from lowtide.store import Store
 
 #: Most points a downsampled series may be asked for.
@@ -96,6 +97,7 @@ def build_router(settings: Settings, store: Store, health: HealthWorker | None =
     limits = BatchLimits(
         max_key_length=settings.max_key_length, max_points=settings.max_batch_points
     )
+    series_cache = SeriesCache()
 
     @router.get("/health", tags=["server"])
     async def server_health() -> JSONBody:
@@ -195,7 +197,7 @@ def build_router(settings: Settings, store: Store, health: HealthWorker | None =
     ) -> JSONBody:
         """One key's points: all, a step range, or downsampled keeping the extremes."""
 
-        def work() -> dict[str, Any]:
+        def read() -> dict[str, Any]:
             series = store.read_series(run_id, key, start, end)
             total = len(series)
             if points is not None and total > points:
@@ -210,6 +212,14 @@ def build_router(settings: Settings, store: Store, health: HealthWorker | None =
                 "wall_times": json_float_array(series.wall_times),
                 "values": json_float_array(series.values),
             }
+
+        def work() -> dict[str, Any]:
+            if points is None:  # every point: too large to keep, and rarely asked again
+                return read()
+            held = next((k.n_points for k in store.list_keys(run_id) if k.key == key), None)
+            if held is None:
+                return read()  # which says what is missing
+            return series_cache.get_or_make((run_id, key, held, start, end, points, method), read)
 
         return JSONBody(await run_in_threadpool(work))
 

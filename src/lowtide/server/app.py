@@ -79,7 +79,7 @@ def create_app(
     app.include_router(build_opportunities_router(store))
     app.include_router(build_mlflow_router(settings, store, health))
     app.include_router(build_artifacts_router(ArtifactStore(settings.artifacts_dir)))
-    mount_dashboard(app, store)
+    mount_dashboard(app, store, can_notify=notifier is not None)
     app.include_router(build_writeups_router(store, settings.writeups_dir, dashboard_templates()))
 
     return app

@@ -247,6 +247,10 @@ class HealthWorker:
             run = self._store.get_run(run_id)
             settings = self._store.health_settings(run_id)
             targets = self._targets(run.project, run_id)
+            if any(t.run_name == run.name for t in targets.values()):
+                # Read as the run ended or after (its points came fast, or from a spool),
+                # it may be its project's best: a run is never measured against itself.
+                targets = project_targets(self._store, run.project, exclude=run_id)
         except LowtideError:
             return None
         planned = planned_steps(settings)

@@ -30,6 +30,8 @@ def serve(settings: Settings, store: Store) -> None:
     sock = bind(settings.host, settings.port)
     try:
         prepare_store(settings, store)
+        if not store.list_runs(limit=1) and not store.list_projects():
+            log.info("the store is empty: `lowtide demo` fills it with an example")
         notifier = Notifier(store)
         app = create_app(
             settings,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import (
@@ -19,10 +21,19 @@ from playwright.sync_api import (
 )
 
 from lowtide.config import Settings
+from lowtide.notify import RetryPolicy
 from lowtide.server.health_worker import HealthWorker
+from lowtide.server.notifier import Notifier
 from lowtide.store import Store, open_store
-from tests.conftest import start_server
-from tests.server.dashboard.seed import Seeded, log_run, seed_dashboard
+from tests.conftest import free_port, serve_receiver, start_server
+from tests.server.dashboard.seed import (
+    Seeded,
+    log_run,
+    seed_channels,
+    seed_dashboard,
+    seed_projects,
+    wait_delivered,
+)
 
 #: Debian's chromium, installed by `make test`; Playwright never downloads a browser here.
 CHROMIUM = "/usr/bin/chromium"
@@ -36,6 +47,7 @@ class Dashboard:
     store: Store
     seeded: Seeded
     home: Path
+    received: list[dict[str, Any]]  # messages your channel (a local webhook) was sent
 
 
 #: A run name and a tag that would run script if a page put them in as HTML.
@@ -43,34 +55,49 @@ XSS_NAME = "<script>alert(1)</script>"
 XSS_TAG = "<b>bold</b>"
 
 
-@pytest.fixture(scope="session")
-def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
-    """The real app with its health engine, seeded through the SDK, for the whole session."""
-    tmp = tmp_path_factory.mktemp("dashboard")
+@contextmanager
+def serve_dashboard(tmp: Path, hostile: bool = True) -> Iterator[Dashboard]:
+    """The real app with its health engine and notifier, seeded through the SDK and the
+    API: runs (one diverged), projects with a lull, and messages sent and failed; with
+    `hostile`, a run and a project whose names are script."""
     settings = Settings(home=tmp / "home", database_url=f"sqlite:///{tmp / 'lowtide.db'}")
     store = open_store(settings.database_url)
     store.upgrade()
-    server, thread, url = start_server(settings, store, health=HealthWorker(store, tick_s=0.1))
+    notifier = Notifier(store, retry=RetryPolicy(max_attempts=2, first_delay_s=0.05), reload_s=0.1)
+    health = HealthWorker(store, announce=notifier.announce, tick_s=0.1)
     seeded = Seeded()
-    try:
-        seeded = seed_dashboard(url, tmp / "client")
-        xss = log_run(
-            url,
-            tmp / "client",
-            project="cifar10",
-            name=XSS_NAME,
-            steps=30,
-            metrics=lambda step, _: {"loss": 1.0 / (step + 1)},
-            tags=(XSS_TAG,),
-            config={"note": XSS_NAME},
-        )
-        seeded.runs[XSS_NAME] = xss.id
-        yield Dashboard(url=url, store=store, seeded=seeded, home=tmp / "client")
-    finally:
-        seeded.close()
-        server.should_exit = True
-        thread.join(timeout=20)
-        store.close()
+    with serve_receiver() as receiver:
+        server, thread, url = start_server(settings, store, health=health, notifier=notifier)
+        try:
+            seed_channels(url, receiver.url, f"json://127.0.0.1:{free_port()}/hook")
+            seeded = seed_dashboard(url, tmp / "client")
+            if hostile:
+                xss = log_run(
+                    url,
+                    tmp / "client",
+                    project="cifar10",
+                    name=XSS_NAME,
+                    steps=30,
+                    metrics=lambda step, _: {"loss": 1.0 / (step + 1)},
+                    tags=(XSS_TAG,),
+                    config={"note": XSS_NAME},
+                )
+                seeded.runs[XSS_NAME] = xss.id
+            seed_projects(url, seeded, hostile)
+            wait_delivered(url)
+            yield Dashboard(url, store, seeded, tmp / "client", receiver.received)
+        finally:
+            seeded.close()
+            server.should_exit = True
+            thread.join(timeout=20)
+            store.close()
+
+
+@pytest.fixture(scope="session")
+def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
+    """The seeded server, for the whole session."""
+    with serve_dashboard(tmp_path_factory.mktemp("dashboard")) as found:
+        yield found
 
 
 def launch_chromium() -> tuple[Playwright, Browser]:

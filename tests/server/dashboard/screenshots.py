@@ -9,35 +9,27 @@ import sys
 import tempfile
 from pathlib import Path
 
-from lowtide.config import Settings
-from lowtide.server.health_worker import HealthWorker
-from lowtide.store import open_store
-from tests.conftest import start_server
-from tests.server.dashboard.conftest import launch_chromium
-from tests.server.dashboard.seed import seed_dashboard
+from tests.server.dashboard.conftest import launch_chromium, serve_dashboard
 
 #: The browser window the pictures are taken in (CSS pixels) and its pixel ratio.
 VIEWPORT = {"width": 1280, "height": 860}
 SCALE = 1
-#: Milliseconds to wait for charts to be drawn.
+#: Milliseconds to wait for charts to be drawn, on the pages that draw them with uPlot.
 DRAWN_MS = 15_000
+CHARTED = frozenset({"run", "run-diverged", "compare"})
 
 
 def take(folder: Path) -> list[Path]:
     """Serve a seeded store, open each page in chromium, save a PNG of it; the files."""
     folder.mkdir(parents=True, exist_ok=True)
     saved: list[Path] = []
-    with tempfile.TemporaryDirectory() as tmp_name:
-        tmp = Path(tmp_name)
-        settings = Settings(home=tmp / "home", database_url=f"sqlite:///{tmp / 'lowtide.db'}")
-        store = open_store(settings.database_url)
-        store.upgrade()
-        server, thread, url = start_server(settings, store, health=HealthWorker(store))
-        seeded = None
+    with (
+        tempfile.TemporaryDirectory() as tmp_name,
+        serve_dashboard(Path(tmp_name), hostile=False) as dashboard,
+    ):
         manager, browser = launch_chromium()
         try:
-            seeded = seed_dashboard(url, tmp / "client")
-            runs = seeded.runs
+            url, runs = dashboard.url, dashboard.seeded.runs
             pages = [
                 ("now", "/"),
                 ("runs", "/runs"),
@@ -47,12 +39,16 @@ def take(folder: Path) -> list[Path]:
                     "compare",
                     f"/compare?run={runs['resnet18-baseline']}&run={runs['resnet18-cosine']}",
                 ),
+                ("projects", "/projects"),
+                ("project", "/projects/cifar10"),
+                ("forecast", "/forecast"),
+                ("notifications", "/notifications"),
             ]
             context = browser.new_context(viewport=VIEWPORT, device_scale_factor=SCALE)
             page = context.new_page()
             for name, path in pages:
                 page.goto(url + path)
-                if name.startswith(("run", "compare")) and name != "runs":
+                if name in CHARTED:
                     page.wait_for_function(
                         "performance.getEntriesByName('lowtide:charts-drawn').length > 0",
                         timeout=DRAWN_MS,
@@ -65,11 +61,6 @@ def take(folder: Path) -> list[Path]:
         finally:
             browser.close()
             manager.stop()
-            if seeded is not None:
-                seeded.close()
-            server.should_exit = True
-            thread.join(timeout=20)
-            store.close()
     return saved
 
 

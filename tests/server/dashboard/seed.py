@@ -8,6 +8,7 @@ the past minutes, so paces and ETAs look like those of a real job.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import random
 import time
@@ -202,4 +203,77 @@ def wait_settled(url: str, seeded: Seeded) -> None:
                 return
             if time.monotonic() > deadline:
                 raise RuntimeError("the seeded runs were not stored and judged in time")
+            time.sleep(0.1)
+
+
+#: A project whose name would run script if a page put it in as HTML.
+XSS_PROJECT = "<script>alert(1)</script>"
+
+
+def projects_yaml(today: dt.date, training_runs: list[str], hostile: bool = True) -> str:
+    """Projects dated from today: `cifar10` trains now (its stage ends with its live run)
+    and then ships; `sst2-bert` starts in six weeks; between them, a lull. With `hostile`,
+    a third whose name, goal and stage are script."""
+
+    def day(days: int) -> str:
+        return (today + dt.timedelta(days=days)).isoformat()
+
+    monday = today - dt.timedelta(days=today.weekday())
+    later = (monday + dt.timedelta(weeks=6)).isoformat()
+    much_later = (monday + dt.timedelta(weeks=30)).isoformat()
+    script = f"""\
+  - name: "{XSS_PROJECT}"
+    goal: "{XSS_PROJECT}"
+    stages:
+      - {{name: "{XSS_PROJECT}", kind: understanding, start: {much_later}}}
+"""
+    return f"""\
+projects:
+  - name: cifar10
+    goal: a small image classifier for the wiki
+    owner: ana
+    stages:
+      - {{name: understand, kind: understanding, status: done,
+          started: {day(-30)}, ended: {day(-25)}}}
+      - {{name: features, kind: wrangling, status: done, started: {day(-25)}, ended: {day(-12)},
+          estimate: {{optimistic: 6, likely: 8, pessimistic: 12}}}}
+      - {{name: model, kind: development, status: done, started: {day(-12)}, ended: {day(-3)}}}
+      - {{name: train, kind: training, status: active, started: {day(-3)},
+          runs: [{", ".join(training_runs)}]}}
+      - {{name: ship, kind: deployment, estimate: {{optimistic: 3, likely: 4, pessimistic: 6}}}}
+  - name: sst2-bert
+    owner: ana
+    stages:
+      - {{name: understand, kind: understanding, start: {later},
+          estimate: {{optimistic: 4, likely: 5, pessimistic: 7}}}}
+      - {{name: label, kind: annotation, estimate: {{optimistic: 10, likely: 14, pessimistic: 21}}}}
+      - {{name: wrangle, kind: wrangling}}
+""" + (script if hostile else "")
+
+
+def seed_projects(url: str, seeded: Seeded, hostile: bool = True) -> None:
+    """The projects, applied through the API as `lowtide projects apply` would."""
+    today = dt.date.today()
+    text = projects_yaml(today, [seeded.runs["resnet18-cosine"]], hostile)
+    answer = httpx.post(f"{url}/api/v1/plan", json={"yaml": text}, timeout=30)
+    answer.raise_for_status()
+
+
+def seed_channels(url: str, working: str, failing: str) -> None:
+    """Your channel (`working`), and `sst2-bert`'s own, which fails (`failing`)."""
+    with httpx.Client(base_url=f"{url}/api/v1", timeout=30) as client:
+        client.put("/notify", json={"channels": [working]}).raise_for_status()
+        client.put("/projects/sst2-bert/notify", json={"channels": [failing]}).raise_for_status()
+
+
+def wait_delivered(url: str) -> None:
+    """Until a message was sent and another failed for good."""
+    deadline = time.monotonic() + SETTLE_TIMEOUT_S
+    with httpx.Client(base_url=f"{url}/api/v1", timeout=10) as client:
+        while True:
+            found = client.get("/notify/deliveries").json()["deliveries"]
+            if {"sent", "failed"} <= {d["status"] for d in found}:
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"no sent and failed deliveries in time: {found}")
             time.sleep(0.1)

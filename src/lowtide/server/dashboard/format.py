@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 #: Significant digits of a metric value shown in tables.
 VALUE_DIGITS = 4
@@ -60,3 +60,26 @@ def iso(at: float | None) -> str:
     if at is None:
         return ""
     return datetime.fromtimestamp(at, UTC).isoformat(timespec="seconds")
+
+
+def hours(x: float | None) -> str:
+    """Hours rounded to the hour: `12 h`; an en dash for none."""
+    if x is None or not math.isfinite(x):
+        return MISSING
+    return f"{round(x) + 0:.0f} h"  # + 0: no "-0 h"
+
+
+def day(d: date | None) -> str:
+    """A date as `Mon 12 May`, the year added when it is not this one."""
+    if d is None:
+        return MISSING
+    if d.year != datetime.now(UTC).year:
+        return d.strftime("%a %d %b %Y")
+    return d.strftime("%a %d %b")
+
+
+def unix_day(at: float | None) -> str:
+    """A Unix time as the local day and hour: `Mon 12 May 14:00`."""
+    if at is None:
+        return MISSING
+    return datetime.fromtimestamp(at).strftime("%a %d %b %H:%M")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,9 +16,18 @@ from starlette.staticfiles import StaticFiles
 
 from lowtide import __version__
 from lowtide.errors import NotFoundError
+from lowtide.server.api_projects import live_run_eta
 from lowtide.server.dashboard import format as fmt
 from lowtide.server.dashboard.filters import parse_filters
+from lowtide.server.dashboard.forecast import forecast_view, parse_forecast_query
+from lowtide.server.dashboard.notifications import (
+    notification_scopes,
+    notifications_view,
+    parse_delivery_filters,
+)
+from lowtide.server.dashboard.projects import needs, projects_view
 from lowtide.server.dashboard.views import (
+    chart_order,
     flat_config,
     headline_key,
     health_of,
@@ -29,6 +40,8 @@ HERE = Path(__file__).parent
 STATIC_URL = "/static"
 #: Most runs compared on one chart (colors stay distinct up to here).
 MAX_COMPARED = 8
+#: Runs of a project listed on its page at most (the newest).
+RUNS_LISTED = 50
 
 
 @dataclass(frozen=True)
@@ -40,11 +53,14 @@ class NavItem:
     href: str
 
 
-#: The top bar. Projects, Forecast, Opportunities and Plan take their places here,
-#: after Runs, once their data exists.
+#: The top bar. Opportunities and Plan take their places after Forecast once their
+#: pages exist; Notifications stays last.
 NAV = (
     NavItem("now", "Now", "/"),
     NavItem("runs", "Runs", "/runs"),
+    NavItem("projects", "Projects", "/projects"),
+    NavItem("forecast", "Forecast", "/forecast"),
+    NavItem("notifications", "Notifications", "/notifications"),
 )
 
 
@@ -57,19 +73,38 @@ def templates() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(value=fmt.value, duration=fmt.duration, ago=fmt.ago, iso=fmt.iso)
+    env.filters.update(
+        value=fmt.value,
+        duration=fmt.duration,
+        ago=fmt.ago,
+        iso=fmt.iso,
+        hours=fmt.hours,
+        day=fmt.day,
+        unix_day=fmt.unix_day,
+    )
     env.globals.update(nav=NAV, version=__version__, static=STATIC_URL)
     return env
 
 
-def mount_dashboard(app: FastAPI, store: Store) -> None:
-    """Serve the pages and their static files (vendored uPlot included: no CDN)."""
+def mount_dashboard(
+    app: FastAPI, store: Store, *, can_notify: bool = False, clock: Callable[[], float] = time.time
+) -> None:
+    """Serve the pages and their static files (vendored uPlot included: no CDN).
+
+    `can_notify` says whether the server sends notifications (the test button works).
+    """
     app.mount(STATIC_URL, StaticFiles(directory=HERE / "static"), name="static")
-    app.include_router(build_dashboard_router(store, templates()))
+    app.include_router(build_dashboard_router(store, templates(), can_notify, clock))
 
 
-def build_dashboard_router(store: Store, env: jinja2.Environment) -> APIRouter:
+def build_dashboard_router(
+    store: Store,
+    env: jinja2.Environment,
+    can_notify: bool = False,
+    clock: Callable[[], float] = time.time,
+) -> APIRouter:
     router = APIRouter(include_in_schema=False)
+    run_eta = live_run_eta(store)
 
     def page(name: str, section: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         html = env.get_template(name).render(section=section, **context)
@@ -102,8 +137,10 @@ def build_dashboard_router(store: Store, env: jinja2.Environment) -> APIRouter:
             keys = store.list_keys(run_id)
             # The outlook reads whole series (slow for a long run): the page asks for it
             # once its charts are drawn, so the curves never wait for the ETA.
+            headline = headline_key(store, run_id, keys)
             return {
                 "run": record,
+                "chart_keys": chart_order([k.key for k in keys], headline),
                 "health": health_of(record, [i for i in incidents if i.is_open]),
                 "incidents": incidents,
                 "keys": keys,
@@ -112,7 +149,7 @@ def build_dashboard_router(store: Store, env: jinja2.Environment) -> APIRouter:
                 "boot": {
                     "run": record.uid,
                     "live": record.status.is_live,
-                    "headline": headline_key(store, run_id, keys),
+                    "headline": headline,
                     "keys": [k.to_json() for k in keys],
                     "incidents": [i.to_json() for i in incidents],
                 },
@@ -141,5 +178,51 @@ def build_dashboard_router(store: Store, env: jinja2.Environment) -> APIRouter:
         return page(
             "compare.html", "runs", runs=chosen, boot=boot, too_many=len(ids) > MAX_COMPARED
         )
+
+    @router.get("/projects")
+    async def projects() -> HTMLResponse:
+        view = await run_in_threadpool(projects_view, store, clock(), run_eta)
+        return page("projects.html", "projects", view=view)
+
+    @router.get("/projects/{name:path}")
+    async def project(name: str) -> HTMLResponse:
+        def work() -> dict[str, Any] | None:
+            try:
+                view = projects_view(store, clock(), run_eta, name)
+            except NotFoundError:
+                return None
+            [timeline] = view.timelines
+            lines = [row.line for row in timeline.rows]
+            runs = {r.uid: r for r in store.list_runs(project=name, limit=RUNS_LISTED)}
+            return {
+                "view": view,
+                "timeline": timeline,
+                "needs": needs(lines, view.axis.today),
+                "runs": runs,
+            }
+
+        found = await run_in_threadpool(work)
+        if found is None:
+            return page("missing.html", "projects", status_code=404, what=f"project {name}")
+        return page("project.html", "projects", **found)
+
+    @router.get("/forecast")
+    async def forecast(request: Request) -> HTMLResponse:
+        query = parse_forecast_query(request.query_params)
+        view = None
+        if not query.errors:
+            view = await run_in_threadpool(forecast_view, store, clock(), run_eta, query)
+        status = 400 if query.errors else 200
+        return page("forecast.html", "forecast", status_code=status, query=query, view=view)
+
+    @router.get("/notifications")
+    async def notifications(request: Request) -> HTMLResponse:
+        def work() -> dict[str, Any]:
+            filters = parse_delivery_filters(request.query_params, notification_scopes(store))
+            return {"filters": filters, "view": notifications_view(store, filters, can_notify)}
+
+        found = await run_in_threadpool(work)
+        status = 400 if found["filters"].errors else 200
+        return page("notifications.html", "notifications", status_code=status, **found)
 
     return router

@@ -30,6 +30,8 @@ VALUES_SHOWN = 4
 SPARK_POINTS = 60
 #: Width and height of that curve's SVG box.
 SPARK_W, SPARK_H = 120.0, 28.0
+#: Keys of the system metrics the SDK samples, charted after the run's own.
+SYSTEM_PREFIX = "system/"
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,11 @@ def headline_key(store: Store, uid: str, keys: list[KeySummary]) -> str | None:
     if found is not None:
         return found[0]
     return keys[0].key if keys else None
+
+
+def chart_order(keys: Iterable[str], headline: str | None) -> list[str]:
+    """The run page's charts: the headline first, then the metrics, the system ones last."""
+    return sorted(keys, key=lambda k: (k != headline, k.startswith(SYSTEM_PREFIX), k))
 
 
 def spark_points(
