@@ -111,3 +111,11 @@ def test_the_run_page_button_makes_the_draft(page: Page, dashboard: Dashboard) -
         timeout=WAIT_MS,
     )
     expect(page.locator("a.download")).to_have_attribute("href", re.compile(r"/draft\.zip$"))
+
+
+def test_the_project_page_button_makes_the_draft(page: Page, dashboard: Dashboard) -> None:
+    page.goto(dashboard.url + "/projects/cifar10")
+    page.get_by_role("button", name="Write it up").click()
+    page.wait_for_url(re.compile(r"/writeups/[a-z0-9-]+/$"), timeout=WAIT_MS)
+    expect(page.locator("article h1")).to_have_text("cifar10")
+    expect(page.locator("article")).to_contain_text("★ best")
