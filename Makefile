@@ -9,15 +9,26 @@ CHROMIUM := /usr/bin/chromium
 
 .PHONY: run test bench eval screenshots clean
 
-$(BIN)/lowtide: pyproject.toml
+# `make run` installs lowtide alone, in a minute; `make test` adds the dev extras (torch,
+# lightning, keras, transformers, mlflow, playwright), which take several minutes more.
+RUN_INSTALLED := $(VENV)/.installed-run
+DEV_INSTALLED := $(VENV)/.installed-dev
+
+$(RUN_INSTALLED): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(DEV_INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(BIN)/lowtide
+	touch $@ $(RUN_INSTALLED)
 
 ## run: start the lowtide server on the embedded SQLite store (http://127.0.0.1:7600);
 ## on first start (an empty store) it offers to fill it with the example of `lowtide demo`
-run: $(BIN)/lowtide
+run: $(RUN_INSTALLED)
 	$(BIN)/lowtide demo --if-empty --ask
 	$(BIN)/lowtide serve
 
@@ -25,7 +36,7 @@ $(CHROMIUM):
 	command -v chromium || (apt-get update && apt-get install -y chromium)
 
 ## test: ruff, mypy (strict on src/) and pytest (browser tests in chromium included)
-test: $(BIN)/lowtide $(CHROMIUM)
+test: $(DEV_INSTALLED) $(CHROMIUM)
 	$(BIN)/ruff check src tests evaluation $(wildcard benchmarks)
 	$(BIN)/ruff format --check src tests evaluation $(wildcard benchmarks)
 	$(BIN)/mypy
@@ -42,11 +53,11 @@ bench: $(BENCH_VENV)/bin/mlflow $(CHROMIUM)
 	$(BENCH_VENV)/bin/python -m benchmarks
 
 ## eval: score the health engine on the evaluation corpus and the real runs
-eval: $(BIN)/lowtide
+eval: $(DEV_INSTALLED)
 	$(BIN)/python -m evaluation
 
 ## screenshots: a picture of each dashboard page, seeded with small real runs, in docs/
-screenshots: $(BIN)/lowtide $(CHROMIUM)
+screenshots: $(DEV_INSTALLED) $(CHROMIUM)
 	$(BIN)/python -m tests.server.dashboard.screenshots docs
 
 clean:
