@@ -245,3 +245,38 @@ def test_openapi_is_served(live_server: LiveServer) -> None:
     batch = spec["paths"]["/api/v1/runs/{run_id}/batches"]["post"]
     assert "metrics" in batch["requestBody"]["content"]["application/json"]["schema"]["properties"]
     assert httpx.get(live_server.url + "/docs").status_code == 200
+
+
+def sse_events(lines: Iterator[str]) -> Iterator[tuple[str, str]]:
+    """(event, data) pairs of a server-sent event stream."""
+    event, data = "message", ""
+    for line in lines:
+        if not line:
+            if data:
+                yield event, data
+            event, data = "message", ""
+        elif line.startswith("event: "):
+            event = line[7:]
+        elif line.startswith("data: "):
+            data += line[6:]
+
+
+def test_a_run_is_followed_live_as_server_sent_events(client: httpx.Client) -> None:
+    run_id = new_run(client, project="live")
+    assert client.get("/runs/nope/live").status_code == 404
+    with client.stream("GET", f"/runs/{run_id}/live", timeout=30) as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        events = sse_events(stream.iter_lines())
+        kind, data = next(events)
+        first = json.loads(data)
+        assert (kind, first["run"]["id"], first["keys"]) == ("run", run_id, [])
+        post_batch(client, run_id, {"metrics": {"loss": {"steps": [0, 1], "values": [2.0, 1.5]}}})
+        _, data = next(events)
+        grown = json.loads(data)
+        assert [(k["key"], k["n_points"], k["last_step"]) for k in grown["keys"]] == [
+            ("loss", 2, 1)
+        ]
+        client.post(f"/runs/{run_id}/finish", json={"status": "finished"})
+        _, data = next(events)
+        assert json.loads(data)["run"]["status"] == "finished"
+        assert next(events, None) is None  # the stream ends with the run

@@ -9,7 +9,7 @@ import numpy as np
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
 from lowtide import __version__
 from lowtide.config import Settings
@@ -18,6 +18,7 @@ from lowtide.core.downsample import downsample
 from lowtide.core.records import RunSpec, RunStatus, json_float_array
 from lowtide.server.body import read_json
 from lowtide.server.health_worker import HealthWorker
+from lowtide.server.live import run_events
 from lowtide.server.responses import JSONBody
 from lowtide.server.series_cache import SeriesCache
 from lowtide.store import Store
@@ -182,6 +183,24 @@ def build_router(settings: Settings, store: Store, health: HealthWorker | None =
         """The run's metric keys with their last values."""
         keys = await run_in_threadpool(store.list_keys, run_id)
         return JSONBody({"keys": [k.to_json() for k in keys]})
+
+    @router.get(
+        "/runs/{run_id}/live",
+        tags=["runs"],
+        response_class=StreamingResponse,
+        responses={200: {"content": {"text/event-stream": {}}}},
+    )
+    async def follow_run(run_id: RunId, request: Request) -> StreamingResponse:
+        """Server-sent events: `run` events with the run and its keys, now and at each change.
+
+        The stream ends when the run does, or after a while; an EventSource reconnects.
+        """
+        await run_in_threadpool(store.get_run, run_id)  # 404 before the stream starts
+        return StreamingResponse(
+            run_events(store, run_id, request.is_disconnected),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        )
 
     @router.get("/runs/{run_id}/series", tags=["points"])
     async def read_series(

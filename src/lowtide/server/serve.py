@@ -16,6 +16,10 @@ from lowtide.store import Store
 
 log = logging.getLogger(__name__)
 
+#: Seconds a stopping server waits for requests under way (a page following a run live
+#: holds a stream open; its browser reconnects to the next server by itself).
+SHUTDOWN_GRACE_S = 5
+
 
 def prepare_store(settings: Settings, store: Store) -> None:
     """Upgrade the embedded store by itself; a shared database must be upgraded on purpose."""
@@ -42,7 +46,12 @@ def serve(settings: Settings, store: Store) -> None:
         )
         log.info("lowtide store: %s", _safe_url(settings.database_url))
         config = uvicorn.Config(
-            app, loop="uvloop", http="httptools", log_level="info", access_log=False
+            app,
+            loop="uvloop",
+            http="httptools",
+            log_level="info",
+            access_log=False,
+            timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
         )
         uvicorn.Server(config).run(sockets=[sock])
     finally:

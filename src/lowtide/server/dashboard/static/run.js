@@ -1,14 +1,14 @@
 // The run page: one chart per key, downsampled on the server, zoom that asks for detail,
 // incidents and the projection band drawn on the curves, and live updates while it logs.
 //
-// Live updates poll the keys endpoint (one indexed query) every POLL_MS while the tab is
-// visible, then fetch only the new tail of the keys that grew. Polling holds no connection
-// open, so a server restart or a replica behind a load balancer needs nothing special.
+// Live updates come as server-sent events (`/api/v1/runs/{id}/live`): the run and its keys
+// each time they change; the page then fetches only the new tail of the keys that grew.
+// The stream is closed while the tab is hidden and when the run has ended; the browser's
+// EventSource reconnects by itself after a restart of the server.
 "use strict";
 
 (() => {
-  const POLL_MS = 1500;
-  const OUTLOOK_EVERY = 4; // polls between refreshes of the ETA, projection and incidents
+  const OUTLOOK_EVERY = 4; // updates between refreshes of the ETA, projection and incidents
   const SYSTEM_PREFIX = "system/";
   const BAND = "rgba(37, 99, 235, 0.16)";
   const MARK = { page: "rgba(220, 38, 38, ", warn: "rgba(217, 119, 6, " };
@@ -21,7 +21,7 @@
   let incidents = boot.incidents;
   let zoom = null; // {min, max} of x shared by every chart, or null
   let live = boot.live;
-  let polls = 0;
+  let updates = 0;
   window.lowtideCharts = charts; // for tests and the curious
 
   function seriesURL(key, points, start, end) {
@@ -279,10 +279,8 @@
     if (el) el.textContent = text;
   }
 
-  async function poll() {
-    const base = `/api/v1/runs/${encodeURIComponent(runId)}`;
-    const [run, keys] = await Promise.all([lowtide.fetchJSON(base), lowtide.fetchJSON(`${base}/keys`)]);
-    const byKey = new Map(keys.keys.map((k) => [k.key, k]));
+  async function update(run, keys) {
+    const byKey = new Map(keys.map((k) => [k.key, k]));
     const empty = document.getElementById("no-points");
     if (empty && byKey.size) empty.remove();
     const work = [];
@@ -295,29 +293,46 @@
       }
     }
     await Promise.all(work);
-    const lastStep = Math.max(...keys.keys.map((k) => k.last_step));
+    const lastStep = Math.max(...keys.map((k) => k.last_step));
     if (isFinite(lastStep)) setText("run-step", String(lastStep));
     setText("run-state", run.status);
-    polls += 1;
+    updates += 1;
     const ended = run.status === "finished" || run.status === "failed" || run.status === "crashed";
-    if (ended || polls % OUTLOOK_EVERY === 0) {
+    if (ended || updates % OUTLOOK_EVERY === 0) {
       live = !ended;
       await refreshOutlook();
     }
-    if (ended) document.getElementById("live").hidden = true;
+    if (ended) {
+      document.getElementById("live").hidden = true;
+      stopListening();
+    }
   }
 
   function report(err) {
     console.error("lowtide:", err);
   }
 
-  async function loop() {
-    while (live) {
-      await new Promise((r) => setTimeout(r, POLL_MS));
-      if (document.visibilityState === "hidden") continue;
-      await poll().catch(report);
-    }
+  let source = null;
+  let pending = Promise.resolve(); // updates are applied one after the other
+
+  function listen() {
+    if (source || !live || document.visibilityState === "hidden") return;
+    source = new EventSource(`/api/v1/runs/${encodeURIComponent(runId)}/live`);
+    source.addEventListener("run", (event) => {
+      const state = JSON.parse(event.data);
+      pending = pending.then(() => update(state.run, state.keys)).catch(report);
+    });
   }
+
+  function stopListening() {
+    if (source) source.close();
+    source = null;
+  }
+
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") stopListening();
+    else listen();
+  });
 
   async function start() {
     const keys = order(boot.keys.map((k) => k.key));
@@ -327,7 +342,7 @@
     // Cards in their order first, then their data as it comes.
     await Promise.all(keys.map((k) => addChart(k))).catch(report);
     await refreshOutlook().catch(report);
-    loop();
+    listen();
   }
 
   start();
