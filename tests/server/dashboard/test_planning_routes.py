@@ -164,3 +164,16 @@ def test_a_script_in_a_project_name_is_text(dashboard: Dashboard) -> None:
         assert XSS_PROJECT not in answer.text, path
     project_page = get(dashboard, f"/projects/{quote(XSS_PROJECT, safe='')}").text
     assert f'<h1 class="project-name">{escaped}</h1>' in project_page
+
+
+def test_now_shows_this_weeks_load_and_the_next_lull(dashboard: Dashboard) -> None:
+    forecast = httpx.get(f"{dashboard.url}/api/v1/forecast", timeout=30).json()
+    week, lull = forecast["weeks"][0], forecast["lulls"][0]
+    card = get(dashboard, "/").text.split('id="week-load"', 1)[1].split("</section>", 1)[0]
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", card)).split())
+    committed = f"{week['committed_p50']:.0f}\u2013{week['committed_p80']:.0f} h committed"
+    assert committed in text
+    assert f"of {week['capacity']:.0f} h" in text
+    when = "now" if lull["first_week"] == 0 else f"from {lull['start']}"
+    assert f"Next lull: {when}, {lull['weeks']} week" in text
+    assert f"{lull['free_hours']:.0f} h free" in text

@@ -119,6 +119,31 @@ def forecast_view(store: Store, now: float, run_eta: RunEta, query: ForecastQuer
     return ForecastView(result, chart(result, lull_weeks), lull_weeks, etas, today)
 
 
+@dataclass(frozen=True)
+class WeekLoad:
+    """This week's committed hours against capacity, and the next lull: the Now page's line."""
+
+    week: Week
+    next_lull: Lull | None
+
+    @property
+    def share_p80(self) -> float:
+        """Committed hours (P80) as a share of capacity, for the bar; 0 without capacity."""
+        if self.week.capacity <= 0:
+            return 1.0 if self.week.committed_p80 > 0 else 0.0
+        return min(1.0, self.week.committed_p80 / self.week.capacity)
+
+
+def week_load(store: Store, now: float, run_eta: RunEta) -> WeekLoad | None:
+    """This week's load and the next lull; None while no project is planned."""
+    if not store.plan().projects:
+        return None
+    result, _ = build_forecast(store, now, run_eta)
+    if not result.weeks:
+        return None
+    return WeekLoad(result.weeks[0], result.lulls[0] if result.lulls else None)
+
+
 def chart(result: Forecast, lull_weeks: frozenset[int]) -> Chart:
     """The chart's geometry: bars, capacity line, lull bands, grid and labels."""
     weeks = result.weeks

@@ -19,7 +19,7 @@ from lowtide.errors import NotFoundError
 from lowtide.server.api_projects import live_run_eta
 from lowtide.server.dashboard import format as fmt
 from lowtide.server.dashboard.filters import parse_filters
-from lowtide.server.dashboard.forecast import forecast_view, parse_forecast_query
+from lowtide.server.dashboard.forecast import forecast_view, parse_forecast_query, week_load
 from lowtide.server.dashboard.notifications import (
     notification_scopes,
     notifications_view,
@@ -113,7 +113,8 @@ def build_dashboard_router(
     @router.get("/")
     async def now() -> HTMLResponse:
         view = await run_in_threadpool(now_view, store)
-        return page("now.html", "now", view=view)
+        load = await run_in_threadpool(week_load, store, clock(), run_eta)
+        return page("now.html", "now", view=view, load=load)
 
     @router.get("/runs")
     async def runs(request: Request) -> HTMLResponse:
