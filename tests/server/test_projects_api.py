@@ -100,7 +100,12 @@ def test_a_runs_eta_moves_the_lulls(live_server: LiveServer, tmp_path: Path) -> 
         assert answer.json() == {"projects": 2, "added": 4, "updated": 0, "removed": 0}
 
         eta = live_run_eta(store)
-        assert run_outlook(store, run.id).eta_s == pytest.approx(9 * DAY, rel=1e-6)
+        full = run_outlook(store, run.id)
+        assert full.eta_s == pytest.approx(9 * DAY, rel=1e-6)
+        assert full.metric == "loss"
+        pace_only = run_outlook(store, run.id, projection=False)
+        assert pace_only.eta_s == full.eta_s
+        assert (pace_only.projection, pace_only.target) == (None, None)
         first, etas = build_forecast(store, NOW, eta, weeks=10)
         assert etas["churn/train"] == pytest.approx(NOW + 9 * DAY, rel=1e-6)
         # Week 0: only monitoring and labels. Week 1: the run ends on Wednesday and the

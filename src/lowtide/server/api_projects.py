@@ -116,7 +116,7 @@ def live_run_eta(store: Store) -> RunEta:
     def eta(uid: str) -> float | None:
         if not store.get_run(uid).status.is_live:
             return None
-        return run_outlook(store, uid).eta_s
+        return run_outlook(store, uid, projection=False).eta_s
 
     return eta
 

@@ -100,8 +100,13 @@ class RunOutlook:
         }
 
 
-def run_outlook(store: Store, uid: str) -> RunOutlook:
-    """A run's ETA (from the pace of its busiest series) and its headline's projected end."""
+def run_outlook(store: Store, uid: str, *, projection: bool = True) -> RunOutlook:
+    """A run's ETA (from the pace of its busiest series) and its headline's projected end.
+
+    Without `projection`, only the pace and the ETA: what the forecast and the
+    list of live jobs need, without reading the headline series and the
+    project's finished runs for their best values.
+    """
     run = store.get_run(uid)
     settings = store.health_settings(uid)
     planned = planned_steps(settings)
@@ -123,7 +128,7 @@ def run_outlook(store: Store, uid: str) -> RunOutlook:
     metric, higher = headline if headline else (None, False)
     projection = target = None
     loses = False
-    if metric is not None and planned is not None:
+    if projection and metric is not None and planned is not None:
         target = project_targets(store, run.project, exclude=uid).get(metric)
         values = store.read_series(uid, metric)
         fitted = project(values.steps, values.values, planned, lower_is_better=not higher)

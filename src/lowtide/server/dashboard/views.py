@@ -130,7 +130,7 @@ def _live_job(store: Store, run: RunRecord, incidents: list[IncidentRecord]) -> 
     outlook: RunOutlook | None = None
     if keys:
         try:
-            outlook = run_outlook(store, run.uid)
+            outlook = run_outlook(store, run.uid, projection=False)
         except LowtideError as exc:
             log.debug("no outlook for run %s: %s", run.uid, exc)
     spark = ""
