@@ -122,7 +122,7 @@ def accept_preview(conn: Connection, plan_id: int, now: float) -> StoredPlan:
 
 def read_settings(conn: Connection) -> PlannerSettings:
     rows = conn.execute(select(planner_settings.c.name, planner_settings.c.value))
-    stored = dict(rows.tuples())
+    stored = dict(rows.all())
     known = set(PlannerSettings().to_json())
     return PlannerSettings.from_json({k: v for k, v in stored.items() if k in known})
 

@@ -410,7 +410,8 @@ growth_log = Table(
 
 # Plans: the latest preview, the accepted one, and the accepted ones they superseded.
 # Weeks (Mondays), free hours and the habit's hours are JSON lists, one figure a week;
-# `settings` are the planner settings used and `filter` the board filter drawn from.
+# `settings` are the planner settings used and `filter` the board filter drawn from. Ids
+# are never reused (a replaced preview's id must not name the next one).
 plans = Table(
     "plans",
     metadata,
@@ -430,6 +431,7 @@ plans = Table(
     Column("gap", Float, nullable=True),
     Column("notes", JSON, nullable=False),
     Index(None, "state"),
+    sqlite_autoincrement=True,
 )
 
 # A plan's chosen activities in order: the candidate planned (JSON), its hours and the

@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("gap", sa.Float(), nullable=True),
         sa.Column("notes", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_plans")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("plans", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_plans_state"), ["state"], unique=False)
