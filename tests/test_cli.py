@@ -120,6 +120,11 @@ COMMANDS = [
     ["log", "list"],
     ["log", "totals"],
     ["log", "remove"],
+    ["plan"],
+    ["plan", "accept"],
+    ["plan", "show"],
+    ["plan", "export"],
+    ["plan", "settings"],
 ]
 
 

@@ -690,10 +690,16 @@ def _ago(seconds: float) -> str:
     return _duration(seconds) + " ago"
 
 
-# Projects and the forecast, the opportunity board, rates with the growth log, and the
+# Projects and the forecast, the opportunity board, rates with the growth log, the plan and the
 # writeup have their own modules; they add their commands to `app` and need the helpers
 # above, so they come in last.
-from lowtide import cli_growth, cli_opportunities, cli_projects, cli_writeup  # noqa: E402, F401
+from lowtide import (  # noqa: E402, F401
+    cli_growth,
+    cli_opportunities,
+    cli_plan,
+    cli_projects,
+    cli_writeup,
+)
 
 
 def main() -> None:
