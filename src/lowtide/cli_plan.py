@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -230,7 +231,7 @@ def plan_settings(
 
 def print_plan(plan: StoredPlan, what: str) -> None:
     """The plan week by week, then why each activity is in it and why the others are not."""
-    gap = f", gap {plan.gap:.1%}" if plan.gap else ""
+    gap = f", gap {plan.gap:.1%}" if plan.gap and math.isfinite(plan.gap) else ""
     console.print(
         f"[bold]{what}[/bold], revision {plan.revision}: {len(plan.items)} activities worth "
         f"{plan.value:g} ({plan.method.value}{gap}), {len(plan.rejections)} left out",

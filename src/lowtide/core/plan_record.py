@@ -10,6 +10,7 @@ the revision counts accepted plans from 0 and is the calendar's SEQUENCE.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -141,7 +142,7 @@ class StoredPlan:
             "accepted_at": None if self.accepted_at is None else _iso_time(self.accepted_at),
             "method": self.method.value,
             "value": round(self.value, HOURS_DECIMALS),
-            "gap": self.gap,
+            "gap": self.gap if self.gap is not None and math.isfinite(self.gap) else None,
             "horizon_weeks": len(self.weeks),
             "frozen_weeks": self.frozen_weeks,
             "settings": self.settings.to_json(),
