@@ -121,6 +121,11 @@ COMMANDS = [
     ["log", "totals"],
     ["log", "remove"],
     ["demo"],
+    ["plan"],
+    ["plan", "accept"],
+    ["plan", "show"],
+    ["plan", "export"],
+    ["plan", "settings"],
 ]
 
 

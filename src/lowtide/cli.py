@@ -690,13 +690,14 @@ def _ago(seconds: float) -> str:
     return _duration(seconds) + " ago"
 
 
-# Projects and the forecast, the opportunity board, rates with the growth log, the
-# writeup and the demo have their own modules; they add their commands to `app` and need
-# the helpers above, so they come in last.
+# Projects and the forecast, the opportunity board, rates with the growth log, the plan,
+# the writeup and the demo have their own modules; they add their commands to `app` and
+# need the helpers above, so they come in last.
 from lowtide import (  # noqa: E402, F401
     cli_demo,
     cli_growth,
     cli_opportunities,
+    cli_plan,
     cli_projects,
     cli_writeup,
 )

@@ -13,6 +13,7 @@ from lowtide.server.api import build_router
 from lowtide.server.api_health import build_health_router
 from lowtide.server.api_notify import build_notify_router
 from lowtide.server.api_opportunities import build_opportunities_router
+from lowtide.server.api_plan import build_plan_router
 from lowtide.server.api_projects import build_projects_router
 from lowtide.server.dashboard import mount_dashboard
 from lowtide.server.dashboard.routes import templates as dashboard_templates
@@ -77,6 +78,7 @@ def create_app(
     app.include_router(build_notify_router(store, notifier))
     app.include_router(build_projects_router(store))
     app.include_router(build_opportunities_router(store))
+    app.include_router(build_plan_router(store))
     app.include_router(build_mlflow_router(settings, store, health))
     app.include_router(build_artifacts_router(ArtifactStore(settings.artifacts_dir)))
     mount_dashboard(app, store, can_notify=notifier is not None)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Date,
     Float,
@@ -35,6 +36,8 @@ BATCH_ID_LENGTH = 64
 STATUS_LENGTH = 16
 TIMEZONE_LENGTH = 64
 CURRENCY_LENGTH = 3
+#: A plan's key of an opportunity: its source and its key there, "source/key".
+PLAN_KEY_LENGTH = 2 * NAME_LENGTH + 1
 
 metadata = MetaData(
     naming_convention={
@@ -401,4 +404,80 @@ growth_log = Table(
     ),
     Column("created_at", Float, nullable=False),
     Index(None, "done_on"),
+)
+
+# -- plans of the lulls ------------------------------------------------------------------
+
+# Plans: the latest preview, the accepted one, and the accepted ones they superseded.
+# Weeks (Mondays), free hours and the habit's hours are JSON lists, one figure a week;
+# `settings` are the planner settings used and `filter` the board filter drawn from. Ids
+# are never reused (a replaced preview's id must not name the next one).
+plans = Table(
+    "plans",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("state", String(STATUS_LENGTH), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("accepted_at", Float, nullable=True),
+    Column("weeks", JSON, nullable=False),
+    Column("free_hours", JSON, nullable=False),
+    Column("habit", JSON, nullable=False),
+    Column("frozen_weeks", Integer, nullable=False),
+    Column("settings", JSON, nullable=False),
+    Column("filter", JSON, nullable=False),
+    Column("value", Float, nullable=False),
+    Column("method", String(STATUS_LENGTH), nullable=False),
+    Column("gap", Float, nullable=True),
+    Column("notes", JSON, nullable=False),
+    Index(None, "state"),
+    sqlite_autoincrement=True,
+)
+
+# A plan's chosen activities in order: the candidate planned (JSON), its hours and the
+# hours kept from the accepted plan week by week (JSON lists), and the explanation.
+plan_items = Table(
+    "plan_items",
+    metadata,
+    Column("plan_id", Integer, ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("key", String(PLAN_KEY_LENGTH), nullable=False),
+    Column(
+        "opportunity_id",
+        Integer,
+        ForeignKey("opportunities.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
+    Column("candidate", JSON, nullable=False),
+    Column("hours", JSON, nullable=False),
+    Column("frozen", JSON, nullable=False),
+    Column("long", Boolean, nullable=False),
+    Column("explanation", Text, nullable=False),
+)
+
+# What a plan left out, and why.
+plan_rejections = Table(
+    "plan_rejections",
+    metadata,
+    Column("plan_id", Integer, ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("key", String(PLAN_KEY_LENGTH), nullable=False),
+    Column(
+        "opportunity_id",
+        Integer,
+        ForeignKey("opportunities.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
+    Column("title", Text, nullable=False),
+    Column("kind", String(STATUS_LENGTH), nullable=False),
+    Column("reason", Text, nullable=False),
+)
+
+# The planner's settings by name (rest hours, caps, habit, P50 or P80, time limit).
+planner_settings = Table(
+    "planner_settings",
+    metadata,
+    Column("name", String(NAME_LENGTH), primary_key=True),
+    Column("value", JSON, nullable=False),
+    Column("updated_at", Float, nullable=False),
 )

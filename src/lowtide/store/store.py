@@ -45,6 +45,8 @@ from lowtide.core.growth import GrowthEntry
 from lowtide.core.health import IncidentEvent
 from lowtide.core.opportunities import Opportunity, StoredOpportunity, ValueWeights
 from lowtide.core.pay import CurrencyRates, clean_currency
+from lowtide.core.plan_record import PlanState, StoredPlan
+from lowtide.core.plan_settings import PlannerSettings
 from lowtide.core.profile import MAX_WEEKLY_HOURS as MAX_WEEK_HOURS
 from lowtide.core.profile import Busy, EngineerProfile, TimeOff, week_start
 from lowtide.core.records import (
@@ -63,6 +65,7 @@ from lowtide.core.stages import HoursActual, Plan, Progress, ProgressSample, Pro
 from lowtide.errors import ConflictError, NotFoundError, StoreError, ValidationError
 from lowtide.store import health, mlflow, mlflow_models, notify, points, schema
 from lowtide.store import opportunities as opportunities_sql
+from lowtide.store import plans as plans_sql
 from lowtide.store import projects as projects_sql
 from lowtide.store.points import Head, Lru, PointSql
 from lowtide.store.schema import (
@@ -896,6 +899,38 @@ class Store:
     def remove_growth(self, entry_id: int) -> None:
         with self._write() as conn:
             opportunities_sql.delete_entry(conn, entry_id)
+
+    # -- plans of the lulls (store/plans.py) ------------------------------------
+
+    def save_plan_preview(self, plan: StoredPlan, now: float | None = None) -> StoredPlan:
+        """Keep `plan` as the preview, replacing the one before; the plan as stored."""
+        now = time.time() if now is None else now
+        with self._write() as conn:
+            plans_sql.save_preview(conn, plan, now)
+            found = plans_sql.latest(conn, PlanState.PREVIEW)
+        assert found is not None
+        return found
+
+    def latest_plan(self, state: PlanState) -> StoredPlan | None:
+        """The newest plan in `state` (the preview, the accepted plan, the one it replaced)."""
+        with self._read() as conn:
+            return plans_sql.latest(conn, state)
+
+    def accept_plan(self, plan_id: int, now: float | None = None) -> StoredPlan:
+        """Accept preview `plan_id`: the accepted plan before it is superseded."""
+        now = time.time() if now is None else now
+        with self._write() as conn:
+            return plans_sql.accept_preview(conn, plan_id, now)
+
+    def planner_settings(self) -> PlannerSettings:
+        """The planner's settings, the defaults where the user set none."""
+        with self._read() as conn:
+            return plans_sql.read_settings(conn)
+
+    def set_planner_settings(self, settings: PlannerSettings, now: float | None = None) -> None:
+        now = time.time() if now is None else now
+        with self._write() as conn:
+            plans_sql.write_settings(conn, settings, now)
 
     # -- MLflow compatibility (store/mlflow.py) ---------------------------------
 
