@@ -103,6 +103,7 @@ def test_a_runs_eta_moves_the_lulls(live_server: LiveServer, tmp_path: Path) -> 
         full = run_outlook(store, run.id)
         assert full.eta_s == pytest.approx(9 * DAY, rel=1e-6)
         assert full.metric == "loss"
+        assert full.projection is not None
         pace_only = run_outlook(store, run.id, projection=False)
         assert pace_only.eta_s == full.eta_s
         assert (pace_only.projection, pace_only.target) == (None, None)

@@ -126,14 +126,15 @@ def run_outlook(store: Store, uid: str, *, projection: bool = True) -> RunOutloo
         pace.observe(step, wall_time)
     headline = headline_metric([k.key for k in keys], overrides(settings))
     metric, higher = headline if headline else (None, False)
-    projection = target = None
+    projected: dict[str, Any] | None = None
+    target = None
     loses = False
     if projection and metric is not None and planned is not None:
         target = project_targets(store, run.project, exclude=uid).get(metric)
         values = store.read_series(uid, metric)
         fitted = project(values.steps, values.values, planned, lower_is_better=not higher)
         if fitted is not None:
-            projection = {
+            projected = {
                 "step": planned,
                 "value": json_float(fitted.value),
                 "low": json_float(fitted.low),
@@ -153,7 +154,7 @@ def run_outlook(store: Store, uid: str, *, projection: bool = True) -> RunOutloo
         eta_s=eta,
         metric=metric,
         higher_is_better=higher,
-        projection=projection,
+        projection=projected,
         target=target,
         will_not_beat=loses,
     )
