@@ -10,7 +10,7 @@ import dataclasses
 import datetime as dt
 import json
 import time
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -21,10 +21,19 @@ from lowtide.core.opportunities import OpportunityKind, StoredOpportunity
 from lowtide.core.pay import PayBasis
 from lowtide.errors import ValidationError
 
+if TYPE_CHECKING:
+    from lowtide.opportunities.board import BoardRow
+
 #: Warnings an import prints before it only counts the rest.
 MAX_WARNINGS_SHOWN = 50
 #: Characters of a title in the board's table.
+#: Narrowest the title column of the board's table gets on a narrow terminal.
+TITLE_MIN_WIDTH = 16
 TITLE_WIDTH = 48
+#: Terminal columns from which the board's table also shows the domains.
+WIDE_TERMINAL = 100
+#: Widest the pay column of the board's table gets.
+PAY_WIDTH = 16
 
 opportunities_app = typer.Typer(
     help="The opportunity board: import, filter, sort, edit.", no_args_is_help=True
@@ -176,25 +185,45 @@ def opportunities_list(
     if not rows:
         console.print("no opportunities match; `lowtide opportunities import` brings some in")
         return
-    table = Table(box=None, header_style="bold")
-    for column in ("id", "kind", "title", "deadline", "time", "pay", "value", "domains"):
-        table.add_column(column, overflow="fold", justify="right" if column == "id" else "left")
-    for r in rows[:limit]:
-        o = r.item.opportunity
-        title = o.title if len(o.title) <= TITLE_WIDTH else o.title[: TITLE_WIDTH - 1] + "…"
-        table.add_row(
-            str(r.item.id),
-            o.kind.value,
-            title + (" ✎" if r.item.edited else ""),
-            str(o.deadline_day or ""),
-            o.shape.describe(),
-            o.compensation.describe() if o.compensation else "",
-            f"{r.value:.0f}",
-            ", ".join(o.domains[:3]),
+    # One line a row: the title gets the width the other columns leave, and below
+    # WIDE_TERMINAL the domains are left out.
+    cells = [_board_cells(r) for r in rows[:limit]]
+    columns = ["id", "kind", "title", "deadline", "time", "pay", "value", "domains"]
+    if console.width < WIDE_TERMINAL:
+        columns.remove("domains")
+    widths = {c: max([len(c)] + [len(row[c]) for row in cells]) for c in columns}
+    widths["pay"] = min(widths["pay"], PAY_WIDTH)
+    others = sum(w for c, w in widths.items() if c != "title") + len(columns) - 1
+    widths["title"] = max(TITLE_MIN_WIDTH, min(widths["title"], console.width - others))
+    table = Table(box=None, header_style="bold", pad_edge=False, collapse_padding=True)
+    for column in columns:
+        table.add_column(
+            column,
+            width=widths[column],
+            no_wrap=True,
+            overflow="ellipsis",
+            justify="right" if column in ("id", "value") else "left",
         )
+    for row in cells:
+        table.add_row(*(row[c] for c in columns))
     console.print(table)
     if len(rows) > limit:
         console.print(f"{len(rows) - limit} more; --limit to see them", highlight=False)
+
+
+def _board_cells(r: BoardRow) -> dict[str, str]:
+    o = r.item.opportunity
+    title = o.title if len(o.title) <= TITLE_WIDTH else o.title[: TITLE_WIDTH - 1] + "…"
+    return {
+        "id": str(r.item.id),
+        "kind": o.kind.value,
+        "title": title + (" ✎" if r.item.edited else ""),
+        "deadline": str(o.deadline_day or ""),
+        "time": o.shape.describe(),
+        "pay": o.compensation.describe() if o.compensation else "",
+        "value": f"{r.value:.0f}",
+        "domains": ", ".join(o.domains[:3]),
+    }
 
 
 @opportunities_app.command("show")
