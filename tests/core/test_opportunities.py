@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ from lowtide.core.opportunities import (
     weighted_value,
     with_edits,
 )
-from lowtide.core.pay import PayBasis
+from lowtide.core.pay import CurrencyRates, PayBasis
 
 TUTORING = {
     "title": "Tutor ML students",
@@ -109,3 +110,30 @@ def test_edits_lay_over_and_value_is_weighted() -> None:
         ValueWeights(income=-1)
     with pytest.raises(ValueError, match="from 0 to 10"):
         ValueScores(income=12)
+
+
+def test_known_pay_raises_the_income_score_by_what_it_pays_an_hour() -> None:
+    def article(pay: str) -> Any:
+        data = {"title": "An article", "kind": "writing", "hours": 12, "pay": pay}
+        return opportunity_from_json(data, source="test", key=pay)
+
+    weights = ValueWeights(income=1, learning=0, reputation=0)
+    rates = CurrencyRates(base="USD", per_base={"EUR": 1.5})
+    default = DEFAULT_VALUES[OpportunityKind.WRITING].income
+    cheap, rich = article("$300 per article"), article("$900 per article")
+    assert weighted_value(cheap, weights) == weighted_value(rich, weights) == default
+    # $300 for 12 h is $25 an hour: below what writing is usually worth, so it stays.
+    assert weighted_value(cheap, weights, rates) == default
+    # $900 for 12 h is $75 an hour: three quarters of the full score.
+    assert weighted_value(rich, weights, rates) == pytest.approx(7.5)
+    tutoring = opportunity_from_json(TUTORING, source="test", key="tutor")  # €50/h, $75/h
+    assert weighted_value(tutoring, weights, rates) == pytest.approx(7.5)
+    prize = {"title": "A competition", "kind": "competition", "pay": "$25,000"}
+    competition = opportunity_from_json(prize, source="test", key="c")
+    assert weighted_value(competition, weights, rates) == (
+        DEFAULT_VALUES[OpportunityKind.COMPETITION].income
+    )
+    # Pay in a currency without a rate says nothing.
+    assert weighted_value(tutoring, weights, CurrencyRates(base="USD")) == (
+        DEFAULT_VALUES[OpportunityKind.TEACHING].income
+    )

@@ -237,7 +237,7 @@ def _sort_key(o: Opportunity, key: SortKey, ctx: BoardContext) -> tuple[Any, ...
         pay = pay_in_base(o, ctx.rates)
         return (pay is None, -(pay or 0.0), o.title.lower())
     if key is SortKey.VALUE:
-        return (-weighted_value(o, ctx.weights), o.title.lower())
+        return (-weighted_value(o, ctx.weights, ctx.rates), o.title.lower())
     if key is SortKey.HOURS:
         return (o.shape.min_weekly, o.shape.total_hours, o.title.lower())
     if key is SortKey.TITLE:

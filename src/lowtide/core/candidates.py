@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lowtide.core.opportunities import Opportunity, StoredOpportunity, ValueWeights, weighted_value
+from lowtide.core.pay import CurrencyRates
 from lowtide.core.planner import ActivityKind, Candidate, Fixed, Flexible, Rejection
 
 #: Open opportunities one plan considers at most, best value first (the solver's size).
@@ -41,8 +42,10 @@ def candidate_key(item: StoredOpportunity) -> str:
     return f"{item.opportunity.source}/{item.opportunity.key}"
 
 
-def to_candidate(item: StoredOpportunity, weights: ValueWeights) -> Candidate:
-    """The opportunity as the planner sees it, worth its weighted value."""
+def to_candidate(
+    item: StoredOpportunity, weights: ValueWeights, rates: CurrencyRates | None = None
+) -> Candidate:
+    """The opportunity as the planner sees it, worth its weighted value (with its pay)."""
     o = item.opportunity
     shape = o.shape
     planned: Fixed | Flexible
@@ -55,7 +58,7 @@ def to_candidate(item: StoredOpportunity, weights: ValueWeights) -> Candidate:
         key=candidate_key(item),
         title=o.title,
         kind=ActivityKind(o.kind.value),
-        value=weighted_value(o, weights),
+        value=weighted_value(o, weights, rates),
         shape=planned,
         earliest_start=o.earliest_start,
         start_windows=tuple((w.start, w.end) for w in o.start_windows),
@@ -80,6 +83,7 @@ def candidate_pool(
     *,
     keep: frozenset[str] = frozenset(),
     limit: int = MAX_CANDIDATES,
+    rates: CurrencyRates | None = None,
 ) -> CandidatePool:
     """The best `limit` open opportunities as candidates, the rest as rejections or a note.
 
@@ -93,7 +97,7 @@ def candidate_pool(
         if reason:
             past.append((item, reason))
         else:
-            open_items.append((item, weighted_value(item.opportunity, weights)))
+            open_items.append((item, weighted_value(item.opportunity, weights, rates)))
     open_items.sort(key=lambda p: (-p[1], p[0].opportunity.title.lower(), p[0].id))
     chosen = [item for item, _ in open_items[:limit]]
     chosen += [item for item, _ in open_items[limit:] if candidate_key(item) in keep]
@@ -113,7 +117,7 @@ def candidate_pool(
             f"the {len(shown)} most recent are listed with the rejections"
         )
     return CandidatePool(
-        candidates=tuple(to_candidate(item, weights) for item in chosen),
+        candidates=tuple(to_candidate(item, weights, rates) for item in chosen),
         rejected=tuple(Rejection(candidate_key(item), reason) for item, reason in shown),
         about={candidate_key(item): item for item in [*chosen, *(i for i, _ in shown)]},
         notes=tuple(notes),

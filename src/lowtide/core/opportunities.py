@@ -25,10 +25,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from lowtide.core.pay import Compensation
+from lowtide.core.pay import Compensation, CurrencyRates, PayBasis
 
 #: Highest score of a value axis.
 MAX_SCORE = 10.0
+#: Pay an hour, in the base currency, that scores the full income: a good freelance ML rate.
+FULL_INCOME_PER_HOUR = 100.0
 #: Longest fixed commitment, in weeks (two years of tutoring).
 MAX_WEEKS = 104
 #: Most hours a week an opportunity may ask for (every hour of the week).
@@ -334,14 +336,40 @@ def with_edits(opportunity: Opportunity, edits: Mapping[str, Any]) -> Opportunit
     return opportunity_from_json(merged, source=opportunity.source, key=opportunity.key)
 
 
-def weighted_value(opportunity: Opportunity, weights: ValueWeights) -> float:
-    """One number for how much the opportunity is worth to this user."""
+def weighted_value(
+    opportunity: Opportunity, weights: ValueWeights, rates: CurrencyRates | None = None
+) -> float:
+    """One number for how much the opportunity is worth to this user.
+
+    With `rates`, known pay raises the income score to what it pays an hour
+    (the full score at FULL_INCOME_PER_HOUR), so that of two articles the
+    better paid one is worth more; it never lowers the score it has. A
+    competition's prize is a chance, not pay, and leaves the score alone.
+    """
     v = opportunity.value
+    income = v.income
+    paid = rates is not None and opportunity.kind is not OpportunityKind.COMPETITION
+    hourly = hourly_pay(opportunity, rates) if paid and rates is not None else None
+    if hourly is not None:
+        income = max(income, min(MAX_SCORE, MAX_SCORE * hourly / FULL_INCOME_PER_HOUR))
     return (
-        weights.income * v.income
+        weights.income * income
         + weights.learning * v.learning
         + (weights.reputation * v.reputation)
     )
+
+
+def hourly_pay(opportunity: Opportunity, rates: CurrencyRates) -> float | None:
+    """The middle of the pay, an hour of the work, in the base currency; None when unknown."""
+    pay = opportunity.compensation
+    if pay is None:
+        return None
+    amount = rates.convert(pay.mid, pay.currency)
+    if amount is None or pay.basis is PayBasis.HOUR:
+        return amount
+    shape = opportunity.shape
+    hours = shape.max_weekly * shape.weeks if shape.weeks is not None else shape.total_hours
+    return amount / hours if hours > 0 else None
 
 
 # -- the JSON form's parts ----------------------------------------------------------------

@@ -61,7 +61,7 @@ def read_board(
     ctx = BoardContext(dt.datetime.fromtimestamp(now, dt.UTC), rates, weights, forecast_weeks)
     return [
         BoardRow(item, pay_in_base(item.opportunity, rates),
-                 weighted_value(item.opportunity, weights), rates.base)
+                 weighted_value(item.opportunity, weights, rates), rates.base)
         for item in board(store.opportunities(), f, ctx)
     ]  # fmt: skip
 

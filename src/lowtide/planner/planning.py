@@ -85,6 +85,7 @@ def plan_inputs(
         store.value_weights(),
         dt.datetime.fromtimestamp(now, dt.UTC),
         keep=keep,
+        rates=store.currency_rates(),
     )
     forecast, _ = build_forecast(store, now, run_eta, weeks=settings.weeks)
     problem = PlanningProblem.from_forecast(
