@@ -31,7 +31,8 @@ def demo(
     ] = False,
 ) -> None:
     """Fill an empty store with an example: two small trainings computed now (one learns,
-    one diverges and opens incidents), two projects and a forecast with lulls."""
+    one diverges and opens incidents), two projects and a forecast with lulls, real
+    opportunities imported on the board, and a few growth-log entries."""
     from lowtide.demo import fill_demo, is_empty
     from lowtide.server.serve import prepare_store
     from lowtide.store import open_store
@@ -53,6 +54,11 @@ def demo(
     names = ", ".join(result.runs)
     console.print(f"runs: {names} (the second diverged: {', '.join(result.incidents)})")
     console.print(f"projects: {', '.join(result.projects)}; {result.lulls} lull(s) forecast")
+    console.print(
+        f"opportunities: {result.opportunities} imported; "
+        f"growth log: {result.growth_entries} entries",
+        highlight=False,
+    )
     console.print("see them with `lowtide serve` at the dashboard", highlight=False)
 
 
