@@ -290,7 +290,7 @@ def _row(row: BoardRow, rates: CurrencyRates, now: dt.datetime) -> OpportunityRo
     pay_text = pay_base = ""
     if pay is not None:
         pay_text = pay.text or pay.describe()
-        per = "" if pay.basis is PayBasis.TOTAL else f" per {pay.basis.value}"
+        per = "" if pay.basis is PayBasis.TOTAL else f"/{pay.basis.value}"
         if row.pay is None:
             pay_base = f"no rate for {pay.currency}"
         else:
@@ -332,7 +332,7 @@ def _details(o: Opportunity, edited: set[str]) -> list[tuple[str, str, bool]]:
         ("Hours", time_shape(o.shape), {"hours", "min_weekly", "max_weekly", "weeks"}),
         ("Earliest start", o.earliest_start.isoformat() if o.earliest_start else "",
          {"earliest_start"}),
-        ("Deadline", o.deadline.isoformat(sep=" ") if o.deadline else "", {"deadline"}),
+        ("Deadline", _moment(o.deadline), {"deadline"}),
         ("Start windows", "; ".join(f"{w.start} to {w.end}" for w in o.start_windows),
          {"start_windows"}),
         ("Event", f"{o.event.start} to {o.event.end}" if o.event else "",
@@ -346,3 +346,10 @@ def _details(o: Opportunity, edited: set[str]) -> list[tuple[str, str, bool]]:
         ("Open", "yes" if o.open else "closed by its source", {"open"}),
     ]  # fmt: skip
     return [(label, value, bool(names & edited)) for label, value, names in shown if value]
+
+
+def _moment(at: dt.datetime | None) -> str:
+    """`2027-03-31 23:59 UTC`, in the deadline's own time zone."""
+    if at is None:
+        return ""
+    return f"{at:%Y-%m-%d %H:%M} {at.tzname() or ''}".strip()
