@@ -10,7 +10,10 @@ import typer
 from lowtide.cli import _settings, app, clean_errors, console
 
 #: What `make run` says on an empty store when nobody is there to answer.
-HINT = "the store is empty: `lowtide demo` fills it with an example (two runs, two projects)"
+HINT = (
+    "the store is empty: `lowtide demo` fills it with an example "
+    "(two runs, two projects, an opportunity board)"
+)
 
 
 @app.command("demo")
@@ -68,6 +71,7 @@ def _yes() -> bool:
         console.print(HINT, highlight=False)
         return False
     return typer.confirm(
-        "The store is empty. Fill it with an example (two small runs, two projects)?",
+        "The store is empty. Fill it with an example (two small runs, two projects, "
+        "an opportunity board)?",
         default=True,
     )
