@@ -513,6 +513,7 @@ def test_demo_fills_an_empty_store_once(home: Path) -> None:
     assert "wave-mlp-lr0.05, wave-mlp-lr0.5" in filled.output
     assert "divergence" in filled.output
     assert "lull" in filled.output
+    assert re.search(r"opportunities: \d+ imported; growth log: 5 entries", filled.output)
     again = runner.invoke(app, ["demo"])
     assert again.exit_code == 1
     assert "lowtide demo --force" in again.output

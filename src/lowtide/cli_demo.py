@@ -10,7 +10,10 @@ import typer
 from lowtide.cli import _settings, app, clean_errors, console
 
 #: What `make run` says on an empty store when nobody is there to answer.
-HINT = "the store is empty: `lowtide demo` fills it with an example (two runs, two projects)"
+HINT = (
+    "the store is empty: `lowtide demo` fills it with an example "
+    "(two runs, two projects, an opportunity board)"
+)
 
 
 @app.command("demo")
@@ -31,7 +34,8 @@ def demo(
     ] = False,
 ) -> None:
     """Fill an empty store with an example: two small trainings computed now (one learns,
-    one diverges and opens incidents), two projects and a forecast with lulls."""
+    one diverges and opens incidents), two projects and a forecast with lulls, real
+    opportunities imported on the board, and a few growth-log entries."""
     from lowtide.demo import fill_demo, is_empty
     from lowtide.server.serve import prepare_store
     from lowtide.store import open_store
@@ -53,6 +57,11 @@ def demo(
     names = ", ".join(result.runs)
     console.print(f"runs: {names} (the second diverged: {', '.join(result.incidents)})")
     console.print(f"projects: {', '.join(result.projects)}; {result.lulls} lull(s) forecast")
+    console.print(
+        f"opportunities: {result.opportunities} imported; "
+        f"growth log: {result.growth_entries} entries",
+        highlight=False,
+    )
     console.print("see them with `lowtide serve` at the dashboard", highlight=False)
 
 
@@ -62,6 +71,7 @@ def _yes() -> bool:
         console.print(HINT, highlight=False)
         return False
     return typer.confirm(
-        "The store is empty. Fill it with an example (two small runs, two projects)?",
+        "The store is empty. Fill it with an example (two small runs, two projects, "
+        "an opportunity board)?",
         default=True,
     )

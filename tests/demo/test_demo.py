@@ -1,7 +1,9 @@
-"""`fill_demo`: real runs judged by the health engine, two projects, a forecast with a lull."""
+"""`fill_demo`: real runs judged by the health engine, two projects, a forecast with a lull,
+real opportunities and a growth log."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,9 +11,13 @@ from pathlib import Path
 import pytest
 
 from lowtide.config import Settings
+from lowtide.core.board import BoardFilter
+from lowtide.core.opportunities import OpportunityKind
 from lowtide.core.records import RunSpec, RunStatus
 from lowtide.demo import DIVERGING, HEALTHY, PROJECT, fill_demo, is_empty
+from lowtide.demo.board import DATA, RATES, SAVED_FILTER, SOURCES, growth_entries
 from lowtide.errors import ConflictError
+from lowtide.opportunities.board import read_board
 from lowtide.projects.forecasting import build_forecast
 from lowtide.server.api_projects import live_run_eta
 from lowtide.store import Store, open_store
@@ -78,3 +84,38 @@ def test_a_store_with_only_a_run_is_not_empty(sqlite_store: Store) -> None:
     assert is_empty(sqlite_store)
     sqlite_store.create_run(RunSpec(project="p", name="r"))
     assert not is_empty(sqlite_store)
+
+
+def test_real_opportunities_a_saved_filter_and_the_growth_log(
+    filled: tuple[Store, float],
+) -> None:
+    store, _ = filled
+    found = store.opportunities()
+    sources = {item.opportunity.source for item in found}
+    assert sources == {"ccfddl", "ai-deadlines", "tech-conferences", "writer-programs", "file"}
+    kinds = {item.opportunity.kind for item in found}
+    assert {OpportunityKind.TALK, OpportunityKind.WRITING, OpportunityKind.TEACHING} <= kinds
+    assert OpportunityKind.FREELANCE in kinds
+    # Writing programmes have no deadline: the board always has open, paid ones.
+    paid = [
+        item
+        for item in found
+        if item.opportunity.kind is OpportunityKind.WRITING and item.opportunity.compensation
+    ]
+    assert len(paid) >= 20
+    assert SAVED_FILTER in store.saved_filters()
+    entries = [e for _, e in store.growth_log()]
+    assert len(entries) == len(growth_entries(dt.date.today()))
+    assert store.currency_rates().rate("EUR") == RATES["EUR"]
+
+
+def test_some_offers_fit_the_lull(filled: tuple[Store, float]) -> None:
+    store, _ = filled
+    fitting = read_board(store, BoardFilter(fits_lulls=True), time.time(), live_run_eta(store))
+    assert any(row.item.opportunity.source == "file" for row in fitting)
+
+
+def test_the_shipped_data_keeps_its_licences() -> None:
+    for _, folder in SOURCES:
+        assert list((DATA / folder).glob("LICENSE*")), folder
+    assert "MIT" in (DATA / "README.md").read_text()

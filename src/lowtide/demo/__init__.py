@@ -7,7 +7,8 @@ high learning rate, diverges and opens real incidents. Their values are
 computed now; their times are spread over the past half hour, as a job of this
 size on real data would log them. Then two projects are applied through the
 projects file path (`demo.projects`), dated from today so that the forecast
-shows lulls. Opportunities and a plan of the lulls come in `add_later_parts`.
+shows lulls. Real opportunities are imported and a few growth-log entries added
+(`demo.board`); a plan of the lulls comes in `add_later_parts`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from lowtide.config import Settings
 from lowtide.core.health import RuleId
+from lowtide.demo.board import add_board
 from lowtide.demo.projects import demo_projects
 from lowtide.demo.training import TrainingSpec, train
 from lowtide.errors import ConflictError, LowtideError
@@ -56,6 +58,8 @@ class DemoResult:
     incidents: list[str] = field(default_factory=list)  # rules opened on the diverged run
     projects: list[str] = field(default_factory=list)
     lulls: int = 0
+    opportunities: int = 0
+    growth_entries: int = 0
 
 
 def is_empty(store: Store) -> bool:
@@ -122,8 +126,9 @@ def add_projects(store: Store, today: dt.date, result: DemoResult) -> None:
 
 
 def add_later_parts(store: Store, today: dt.date, result: DemoResult) -> None:
-    """Where opportunities (imported, filtered to the lulls) and a plan of the lulls
-    will be added, once their back ends exist; nothing yet."""
+    """Imported opportunities and the growth log; a plan of the lulls will follow once
+    its back end exists."""
+    result.opportunities, result.growth_entries = add_board(store, today)
 
 
 class _Transport:

@@ -26,9 +26,11 @@ from lowtide.server.health_worker import HealthWorker
 from lowtide.server.notifier import Notifier
 from lowtide.store import Store, open_store
 from tests.conftest import free_port, serve_receiver, start_server
+from tests.opportunities.conftest import SNAPSHOTS
 from tests.server.dashboard.seed import (
     Seeded,
     log_run,
+    seed_board,
     seed_channels,
     seed_dashboard,
     seed_projects,
@@ -58,8 +60,9 @@ XSS_TAG = "<b>bold</b>"
 @contextmanager
 def serve_dashboard(tmp: Path, hostile: bool = True) -> Iterator[Dashboard]:
     """The real app with its health engine and notifier, seeded through the SDK and the
-    API: runs (one diverged), projects with a lull, and messages sent and failed; with
-    `hostile`, a run and a project whose names are script."""
+    API: runs (one diverged), projects with a lull, messages sent and failed, imported
+    opportunities and a growth log; with `hostile`, a run, a project and an opportunity
+    whose names are script."""
     settings = Settings(home=tmp / "home", database_url=f"sqlite:///{tmp / 'lowtide.db'}")
     store = open_store(settings.database_url)
     store.upgrade()
@@ -84,6 +87,7 @@ def serve_dashboard(tmp: Path, hostile: bool = True) -> Iterator[Dashboard]:
                 )
                 seeded.runs[XSS_NAME] = xss.id
             seed_projects(url, seeded, hostile)
+            seed_board(url, SNAPSHOTS, hostile)
             wait_delivered(url)
             yield Dashboard(url, store, seeded, tmp / "client", receiver.received)
         finally:

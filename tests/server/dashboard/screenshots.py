@@ -17,6 +17,10 @@ SCALE = 1
 #: Milliseconds to wait for charts to be drawn, on the pages that draw them with uPlot.
 DRAWN_MS = 15_000
 CHARTED = frozenset({"run", "run-diverged", "compare"})
+#: Pages cut at a height (CSS pixels): the board's first rows tell enough.
+MAX_HEIGHT = {"opportunities": 1500}
+#: A row to open on a page before its picture is taken (the board's detail of an offer).
+OPENED = {"opportunities": 'tr[data-kind="freelance"] summary'}
 
 
 def take(folder: Path) -> list[Path]:
@@ -42,6 +46,8 @@ def take(folder: Path) -> list[Path]:
                 ("projects", "/projects"),
                 ("project", "/projects/cifar10"),
                 ("forecast", "/forecast"),
+                ("opportunities", "/opportunities"),
+                ("growth", "/growth"),
                 ("notifications", "/notifications"),
             ]
             context = browser.new_context(viewport=VIEWPORT, device_scale_factor=SCALE)
@@ -53,9 +59,16 @@ def take(folder: Path) -> list[Path]:
                         "performance.getEntriesByName('lowtide:charts-drawn').length > 0",
                         timeout=DRAWN_MS,
                     )
+                if name in OPENED:
+                    page.locator(OPENED[name]).first.click()
                 page.wait_for_timeout(300)
                 target = folder / f"dashboard-{name}.png"
-                page.screenshot(path=str(target), full_page=True)
+                if name in MAX_HEIGHT:
+                    height = min(MAX_HEIGHT[name], page.evaluate("document.body.scrollHeight"))
+                    clip = {"x": 0, "y": 0, "width": VIEWPORT["width"], "height": height}
+                    page.screenshot(path=str(target), full_page=True, clip=clip)
+                else:
+                    page.screenshot(path=str(target), full_page=True)
                 saved.append(target)
             context.close()
         finally:

@@ -277,3 +277,112 @@ def wait_delivered(url: str) -> None:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"no sent and failed deliveries in time: {found}")
             time.sleep(0.1)
+
+
+#: Real snapshot files of the public sources (see their README), by importer, as paths
+#: inside each source's folder: a few calls for papers and talks, and the writing programmes.
+SNAPSHOT_FILES = {
+    "ccfddl": (
+        "ccfddl",
+        (
+            "conference/DB/vldb.yml",
+            "conference/AI/ijcnn.yml",
+            "conference/AI/aaai.yml",
+            "conference/SC/uss.yml",
+        ),
+    ),
+    "ai-deadlines": (
+        "hf-ai-deadlines",
+        ("src/data/conferences/cec.yml", "src/data/conferences/neurips.yml"),
+    ),
+    "tech-conferences": (
+        "tech-conferences",
+        ("conferences/2027/data.json", "conferences/2027/general.json"),
+    ),
+    "writer-programs": ("community-writer-programs", ("README.md",)),
+}
+#: An offer whose title, description and link would run script if a page trusted them.
+XSS_OFFER = "<script>alert(1)</script>"
+#: The saved filter of the seed: paid articles of at least this many dollars.
+SAVED_FILTER = "paid writing"
+SAVED_MIN_PAY = 300
+
+
+def offers_yaml(today: dt.date, hostile: bool = True) -> str:
+    """Offers in the generic format dated from today: a small tutoring term and a short
+    review that fit the lull, a full-time gig that fits no week; with `hostile`, script."""
+
+    def day(days: int) -> str:
+        return (today + dt.timedelta(days=days)).isoformat()
+
+    script = f"""\
+  - id: hostile
+    title: "{XSS_OFFER}"
+    kind: other
+    link: "javascript:alert(1)"
+    description: "{XSS_OFFER}"
+    domains: "{XSS_OFFER}"
+"""
+    return f"""\
+opportunities:
+  - id: tutor-term
+    title: Tutor a term of deep learning
+    kind: teaching
+    pay: "€45 per hour"
+    max_weekly: 4
+    weeks: 4
+    domains: machine-learning, teaching
+    remote: yes
+  - id: pipeline-review
+    title: Review a training pipeline
+    kind: freelance
+    pay: "$80/h"
+    hours: 12
+    min_weekly: 2
+    max_weekly: 6
+    deadline: {day(120)}
+    domains: machine-learning
+    remote: yes
+  - id: full-time-gig
+    title: Full-time MLOps contract
+    kind: freelance
+    pay: "$9,000"
+    max_weekly: 40
+    weeks: 12
+    domains: mlops
+    remote: no
+    place: Berlin
+""" + (script if hostile else "")
+
+
+def seed_board(url: str, snapshots: Path, hostile: bool = True) -> None:
+    """Opportunities imported through the API from the real snapshot files and the offers
+    above, a euro rate, a saved filter, and a few entries of the growth log."""
+    today = dt.date.today()
+    with httpx.Client(base_url=f"{url}/api/v1", timeout=30) as client:
+        for source, (folder, names) in SNAPSHOT_FILES.items():
+            for name in names:
+                content = (snapshots / folder / name).read_text(encoding="utf-8")
+                body = {"source": source, "name": name, "content": content}
+                client.post("/opportunities/import", json=body).raise_for_status()
+        offers = {"source": "file", "name": "offers.yaml", "content": offers_yaml(today, hostile)}
+        client.post("/opportunities/import", json=offers).raise_for_status()
+        client.put("/board/rates/EUR", json={"rate": 1.08}).raise_for_status()
+        saved = {"kinds": ["writing"], "min_pay": SAVED_MIN_PAY}
+        client.put(f"/board/filters/{SAVED_FILTER}", json=saved).raise_for_status()
+        for entry in growth_log(today):
+            client.post("/growth-log", json=entry).raise_for_status()
+
+
+def growth_log(today: dt.date) -> list[dict[str, Any]]:
+    """What was done in earlier lulls, this year and the year before."""
+    last_year = dt.date(today.year - 1, 10, 2).isoformat()
+    return [
+        {"on": last_year, "kind": "teaching", "title": "Tutored intro to ML", "hours": 40,
+         "earned": 1500, "currency": "EUR"},
+        {"on": dt.date(today.year, 1, 20).isoformat(), "kind": "writing",
+         "title": "Article on warm-up schedules", "hours": 12, "earned": 400,
+         "link": "https://example.org/warm-up"},
+        {"on": dt.date(today.year, 3, 5).isoformat(), "kind": "competition",
+         "title": "Tabular playground entry", "hours": 30, "rank": 57},
+    ]  # fmt: skip

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from lowtide.server.dashboard.format import MINUS, MISSING, ago, duration, value
+from lowtide.server.dashboard.format import MINUS, MISSING, ago, duration, link, value
 
 
 def test_value() -> None:
@@ -28,3 +28,11 @@ def test_duration() -> None:
 def test_ago() -> None:
     assert ago(100.0, now=105.0) == "just now"
     assert ago(100.0, now=400.0) == "5 min ago"
+
+
+def test_link_keeps_only_web_addresses() -> None:
+    assert link("https://example.org/a") == "https://example.org/a"
+    assert link(" HTTP://example.org ") == "HTTP://example.org"
+    assert link("javascript:alert(1)") == ""
+    assert link("data:text/html,x") == ""
+    assert link(None) == ""

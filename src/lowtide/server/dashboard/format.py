@@ -83,3 +83,11 @@ def unix_day(at: float | None) -> str:
     if at is None:
         return MISSING
     return datetime.fromtimestamp(at).strftime("%a %d %b %H:%M")
+
+
+def link(url: str | None) -> str:
+    """A web address safe for `href`: http(s) only, else empty (never `javascript:`)."""
+    if not url:
+        return ""
+    text = url.strip()
+    return text if text.lower().startswith(("https://", "http://")) else ""

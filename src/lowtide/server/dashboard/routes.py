@@ -2,24 +2,39 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import jinja2
 from fastapi import APIRouter, FastAPI, Request
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.staticfiles import StaticFiles
 
 from lowtide import __version__
 from lowtide.errors import NotFoundError
 from lowtide.server.api_projects import live_run_eta
 from lowtide.server.dashboard import format as fmt
+from lowtide.server.dashboard.board import (
+    BoardQuery,
+    board_view,
+    check_filter_name,
+    parse_board_query,
+)
 from lowtide.server.dashboard.filters import parse_filters
 from lowtide.server.dashboard.forecast import forecast_view, parse_forecast_query, week_load
+from lowtide.server.dashboard.forms import read_form, single
+from lowtide.server.dashboard.growth import (
+    GrowthForm,
+    blank_form,
+    growth_view,
+    parse_growth_form,
+)
 from lowtide.server.dashboard.notifications import (
     notification_scopes,
     notifications_view,
@@ -53,13 +68,15 @@ class NavItem:
     href: str
 
 
-#: The top bar. Opportunities and Plan take their places after Forecast once their
-#: pages exist; Notifications stays last.
+#: The top bar. Plan takes its place after Opportunities once its page exists;
+#: Notifications stays last.
 NAV = (
     NavItem("now", "Now", "/"),
     NavItem("runs", "Runs", "/runs"),
     NavItem("projects", "Projects", "/projects"),
     NavItem("forecast", "Forecast", "/forecast"),
+    NavItem("opportunities", "Opportunities", "/opportunities"),
+    NavItem("growth", "Growth", "/growth"),
     NavItem("notifications", "Notifications", "/notifications"),
 )
 
@@ -81,6 +98,7 @@ def templates() -> jinja2.Environment:
         hours=fmt.hours,
         day=fmt.day,
         unix_day=fmt.unix_day,
+        link=fmt.link,
     )
     env.globals.update(nav=NAV, version=__version__, static=STATIC_URL)
     return env
@@ -225,5 +243,78 @@ def build_dashboard_router(
         found = await run_in_threadpool(work)
         status = 400 if found["filters"].errors else 200
         return page("notifications.html", "notifications", status_code=status, **found)
+
+    def board_page(query: BoardQuery, save_name: str = "", save_error: str = "") -> HTMLResponse:
+        view = board_view(store, query, clock(), run_eta)
+        status = 400 if query.errors or save_error else 200
+        return page(
+            "opportunities.html",
+            "opportunities",
+            status_code=status,
+            query=query,
+            view=view,
+            save_name=save_name,
+            save_error=save_error,
+        )
+
+    def board_query(fields: dict[str, str], kinds: list[str]) -> BoardQuery:
+        return parse_board_query(fields, kinds, store.saved_filters(), store.currency_rates().base)
+
+    @router.get("/opportunities")
+    async def opportunities(request: Request) -> HTMLResponse:
+        def work() -> HTMLResponse:
+            params = request.query_params
+            return board_page(board_query(dict(params), params.getlist("kind")))
+
+        return await run_in_threadpool(work)
+
+    @router.post("/opportunities/filters", response_model=None)
+    async def save_filter(request: Request) -> HTMLResponse | RedirectResponse:
+        """Save the board's current filter under a name, then show it applied."""
+        pairs = await read_form(request)
+        fields = single(pairs)
+        kinds = [v for k, v in pairs if k == "kind"]
+        name = fields.pop("name", "").strip()
+
+        def work() -> HTMLResponse | RedirectResponse:
+            query = board_query(fields, kinds)
+            problem = check_filter_name(name)
+            if problem is None and query.errors:
+                problem = "Fix the filter above before saving it."
+            if problem is not None:
+                return board_page(query, name, problem)
+            store.save_filter(name, query.board_filter)
+            return RedirectResponse(f"/opportunities?{urlencode({'saved': name})}", 303)
+
+        return await run_in_threadpool(work)
+
+    def growth_page(form: GrowthForm, added: str = "") -> HTMLResponse:
+        status = 400 if form.errors else 200
+        view = growth_view(store)
+        return page("growth.html", "growth", status_code=status, view=view, form=form, added=added)
+
+    @router.get("/growth")
+    async def growth(request: Request) -> HTMLResponse:
+        added = request.query_params.get("added", "")
+
+        def work() -> HTMLResponse:
+            tz = store.engineer_profile().tz
+            today = dt.datetime.fromtimestamp(clock(), tz).date()
+            return growth_page(blank_form(today, store.currency_rates().base), added)
+
+        return await run_in_threadpool(work)
+
+    @router.post("/growth", response_model=None)
+    async def add_growth(request: Request) -> HTMLResponse | RedirectResponse:
+        """Add an entry to the log from the page's form; errors come back next to fields."""
+        form = parse_growth_form(single(await read_form(request)))
+
+        def work() -> HTMLResponse | RedirectResponse:
+            if form.entry is None:
+                return growth_page(form)
+            new_id = store.log_growth(form.entry)
+            return RedirectResponse(f"/growth?added={new_id}", 303)
+
+        return await run_in_threadpool(work)
 
     return router
