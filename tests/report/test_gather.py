@@ -62,9 +62,8 @@ def test_the_diverged_run_and_its_incident_are_in_the_story(trained: Trained) ->
     assert diverged, f"the diverged run's incident is missing from {told}"
     assert not diverged[0].resolved
     assert "never recovered" in diverged[0].outcome
-    (run, changes), *_ = story.fixes
-    assert run.name == DIVERGING
-    assert [(h.key, h.values) for h in changes] == [("lr", ("3.0", "0.03"))]
+    fixes = {run.name: changes for run, changes in story.fixes}
+    assert [(h.key, h.values) for h in fixes[DIVERGING]] == [("lr", ("3.0", "0.03"))]
 
 
 def test_configurations_split_into_shared_and_differing(trained: Trained) -> None:

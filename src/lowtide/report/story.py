@@ -165,14 +165,16 @@ class Story:
 
     @property
     def fixes(self) -> tuple[tuple[RunStory, tuple[Hyperparameter, ...]], ...]:
-        """Each run that went wrong, with what the best run did differently."""
+        """Each run that went wrong (diverged, or paged), with what the best run did
+        differently; a warning alone is not a run gone wrong."""
         if self.best is None:
             return ()
         at = {r.uid: i for i, r in enumerate(self.runs)}
         best = at[self.best.uid]
         found = []
         for run in self.runs:
-            if run.uid == self.best.uid or not (run.diverged or run.incidents):
+            paged = any(i.severity == "page" for i in run.incidents)
+            if run.uid == self.best.uid or not (run.diverged or paged):
                 continue
             mine = at[run.uid]
             changed = tuple(
