@@ -25,6 +25,7 @@ from lowtide.server.dashboard.notifications import (
     notifications_view,
     parse_delivery_filters,
 )
+from lowtide.server.dashboard.plan_routes import add_plan_routes
 from lowtide.server.dashboard.projects import needs, projects_view
 from lowtide.server.dashboard.views import (
     chart_order,
@@ -53,13 +54,14 @@ class NavItem:
     href: str
 
 
-#: The top bar. Opportunities and Plan take their places after Forecast once their
-#: pages exist; Notifications stays last.
+#: The top bar. Opportunities takes its place between Forecast and Plan once its page
+#: exists; Notifications stays last.
 NAV = (
     NavItem("now", "Now", "/"),
     NavItem("runs", "Runs", "/runs"),
     NavItem("projects", "Projects", "/projects"),
     NavItem("forecast", "Forecast", "/forecast"),
+    NavItem("plan", "Plan", "/plan"),
     NavItem("notifications", "Notifications", "/notifications"),
 )
 
@@ -215,6 +217,8 @@ def build_dashboard_router(
             view = await run_in_threadpool(forecast_view, store, clock(), run_eta, query)
         status = 400 if query.errors else 200
         return page("forecast.html", "forecast", status_code=status, query=query, view=view)
+
+    add_plan_routes(router, store, page, clock, run_eta)
 
     @router.get("/notifications")
     async def notifications(request: Request) -> HTMLResponse:

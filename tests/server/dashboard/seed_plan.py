@@ -1,0 +1,51 @@
+"""Opportunities for the Plan page's tests and picture, from the real snapshot files.
+
+The seeded projects leave a lull; the writing programmes (open, no deadline) and
+the calls for talks of the snapshots fill it. When the board's seed has already
+imported opportunities they are used as they are. One opportunity is titled as a
+script, with a value high enough to be chosen, so the page must show it as text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lowtide.core.opportunities import opportunity_from_json
+from lowtide.core.plan_settings import PlannerSettings
+from lowtide.opportunities.registry import import_from
+from lowtide.store import Store
+
+#: The snapshot folders imported, by importer.
+SOURCES = (
+    ("writer-programs", "community-writer-programs"),
+    ("tech-conferences", "tech-conferences"),
+)
+#: An opportunity whose title and link would run script if the page trusted them.
+XSS_TITLE = "<script>alert(1)</script>"
+XSS_KEY = "manual/xss-plan"
+#: Seconds the tests' solver may take: "Plan again" answers within a test's patience.
+TEST_TIME_LIMIT_S = 1.0
+
+
+def seed_plan_inputs(store: Store, snapshots: Path, hostile: bool = True) -> None:
+    """The snapshots' opportunities unless some are there, the script-titled one with
+    `hostile`, and a short solver time limit."""
+    if not store.opportunities():
+        for source, folder in SOURCES:
+            report = import_from(source, str(snapshots / folder))
+            store.save_opportunities(list(report.opportunities.values()))
+    if hostile:
+        fields = {
+            "title": XSS_TITLE,
+            "kind": "other",
+            "link": "javascript:alert(1)",
+            "hours": 6,
+            "min_weekly": 2,
+            "max_weekly": 3,
+            "income": 10,
+            "learning": 10,
+            "reputation": 10,
+        }
+        xss = opportunity_from_json(fields, source="manual", key="xss-plan")
+        store.save_opportunities([xss])
+    store.set_planner_settings(PlannerSettings(time_limit_s=TEST_TIME_LIMIT_S))
