@@ -23,6 +23,7 @@ from pathlib import Path
 from lowtide.config import Settings
 from lowtide.core.health import RuleId
 from lowtide.demo.projects import demo_projects
+from lowtide.demo.schedule import add_plan
 from lowtide.demo.training import TrainingSpec, train
 from lowtide.errors import ConflictError, LowtideError
 from lowtide.projects.forecasting import build_forecast
@@ -55,6 +56,7 @@ class DemoResult:
     runs: dict[str, str] = field(default_factory=dict)  # name -> id
     incidents: list[str] = field(default_factory=list)  # rules opened on the diverged run
     projects: list[str] = field(default_factory=list)
+    plan: list[str] = field(default_factory=list)  # the accepted plan's activities
     lulls: int = 0
 
 
@@ -82,6 +84,8 @@ def fill_demo(
     today = dt.datetime.fromtimestamp(now(), store.engineer_profile().tz).date()
     add_projects(store, today, result)
     add_later_parts(store, today, result)
+    accepted = add_plan(store, today, now())
+    result.plan = [item.candidate.title for item in accepted.items]
     forecast, _ = build_forecast(store, now(), live_run_eta(store))
     result.lulls = len(forecast.lulls)
     return result
