@@ -8,11 +8,14 @@ script, with a value high enough to be chosen, so the page must show it as text.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from lowtide.core.opportunities import opportunity_from_json
 from lowtide.core.plan_settings import PlannerSettings
 from lowtide.opportunities.registry import import_from
+from lowtide.planner.planning import accept, preview
+from lowtide.server.api_projects import live_run_eta
 from lowtide.store import Store
 
 #: The snapshot folders imported, by importer.
@@ -49,3 +52,13 @@ def seed_plan_inputs(store: Store, snapshots: Path, hostile: bool = True) -> Non
         xss = opportunity_from_json(fields, source="manual", key="xss-plan")
         store.save_opportunities([xss])
     store.set_planner_settings(PlannerSettings(time_limit_s=TEST_TIME_LIMIT_S))
+
+
+def plan_for_pictures(store: Store, snapshots: Path) -> None:
+    """A plan accepted, then a re-plan previewed over it: the page shows both states,
+    the frozen weeks and the lull."""
+    seed_plan_inputs(store, snapshots, hostile=False)
+    run_eta = live_run_eta(store)
+    preview(store, time.time(), run_eta)
+    accept(store, time.time())
+    preview(store, time.time(), run_eta)

@@ -66,6 +66,11 @@ def test_plan_again_makes_a_preview_and_the_page_draws_it(planned: Dashboard) ->
     for item in stored.items:
         assert f'<li class="plan-item" data-key="{html.escape(item.key)}">' in text
     assert 'class="blk k-' in text
+    # What was left out, each with its reason, behind a fold.
+    assert '<details class="card rejections">' in text
+    first = stored.rejections[0]
+    assert f'<li class="rejection" data-key="{html.escape(first.key)}">' in text
+    assert html.escape(first.reason) in text
 
 
 def test_a_script_title_is_text_and_its_link_is_no_link(planned: Dashboard) -> None:
