@@ -62,6 +62,7 @@ def demo(
         f"growth log: {result.growth_entries} entries",
         highlight=False,
     )
+    console.print(f"plan: {len(result.plan)} activities accepted in the lulls", highlight=False)
     console.print("see them with `lowtide serve` at the dashboard", highlight=False)
 
 

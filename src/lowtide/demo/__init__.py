@@ -8,7 +8,7 @@ computed now; their times are spread over the past half hour, as a job of this
 size on real data would log them. Then two projects are applied through the
 projects file path (`demo.projects`), dated from today so that the forecast
 shows lulls. Real opportunities are imported and a few growth-log entries added
-(`demo.board`); a plan of the lulls comes in `add_later_parts`.
+(`demo.board`), then a plan of the lulls, accepted (`demo.schedule`).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from lowtide.config import Settings
 from lowtide.core.health import RuleId
 from lowtide.demo.board import add_board
 from lowtide.demo.projects import demo_projects
+from lowtide.demo.schedule import add_plan
 from lowtide.demo.training import TrainingSpec, train
 from lowtide.errors import ConflictError, LowtideError
 from lowtide.projects.forecasting import build_forecast
@@ -57,6 +58,7 @@ class DemoResult:
     runs: dict[str, str] = field(default_factory=dict)  # name -> id
     incidents: list[str] = field(default_factory=list)  # rules opened on the diverged run
     projects: list[str] = field(default_factory=list)
+    plan: list[str] = field(default_factory=list)  # the accepted plan's activities
     lulls: int = 0
     opportunities: int = 0
     growth_entries: int = 0
@@ -86,6 +88,8 @@ def fill_demo(
     today = dt.datetime.fromtimestamp(now(), store.engineer_profile().tz).date()
     add_projects(store, today, result)
     add_later_parts(store, today, result)
+    accepted = add_plan(store, today, now())
+    result.plan = [item.candidate.title for item in accepted.items]
     forecast, _ = build_forecast(store, now(), live_run_eta(store))
     result.lulls = len(forecast.lulls)
     return result
@@ -126,8 +130,8 @@ def add_projects(store: Store, today: dt.date, result: DemoResult) -> None:
 
 
 def add_later_parts(store: Store, today: dt.date, result: DemoResult) -> None:
-    """Imported opportunities and the growth log; a plan of the lulls will follow once
-    its back end exists."""
+    """Imported opportunities and the growth log; the plan of the lulls is made from
+    them next (`demo.schedule.add_plan`)."""
     result.opportunities, result.growth_entries = add_board(store, today)
 
 

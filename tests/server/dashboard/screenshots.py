@@ -9,7 +9,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from tests.opportunities.conftest import SNAPSHOTS
 from tests.server.dashboard.conftest import launch_chromium, serve_dashboard
+from tests.server.dashboard.seed_plan import plan_for_pictures
 
 #: The browser window the pictures are taken in (CSS pixels) and its pixel ratio.
 VIEWPORT = {"width": 1280, "height": 860}
@@ -34,6 +36,7 @@ def take(folder: Path) -> list[Path]:
         manager, browser = launch_chromium()
         try:
             url, runs = dashboard.url, dashboard.seeded.runs
+            plan_for_pictures(dashboard.store, SNAPSHOTS)
             pages = [
                 ("now", "/"),
                 ("runs", "/runs"),
@@ -49,6 +52,7 @@ def take(folder: Path) -> list[Path]:
                 ("opportunities", "/opportunities"),
                 ("growth", "/growth"),
                 ("notifications", "/notifications"),
+                ("plan", "/plan"),
             ]
             context = browser.new_context(viewport=VIEWPORT, device_scale_factor=SCALE)
             page = context.new_page()

@@ -40,6 +40,7 @@ from lowtide.server.dashboard.notifications import (
     notifications_view,
     parse_delivery_filters,
 )
+from lowtide.server.dashboard.plan_routes import add_plan_routes
 from lowtide.server.dashboard.projects import needs, projects_view
 from lowtide.server.dashboard.views import (
     chart_order,
@@ -68,14 +69,15 @@ class NavItem:
     href: str
 
 
-#: The top bar. Plan takes its place after Opportunities once its page exists;
-#: Notifications stays last.
+#: The top bar, in the order of the work: runs, projects and their forecast, then what
+#: to do with the lulls; Notifications stays last.
 NAV = (
     NavItem("now", "Now", "/"),
     NavItem("runs", "Runs", "/runs"),
     NavItem("projects", "Projects", "/projects"),
     NavItem("forecast", "Forecast", "/forecast"),
     NavItem("opportunities", "Opportunities", "/opportunities"),
+    NavItem("plan", "Plan", "/plan"),
     NavItem("growth", "Growth", "/growth"),
     NavItem("notifications", "Notifications", "/notifications"),
 )
@@ -233,6 +235,8 @@ def build_dashboard_router(
             view = await run_in_threadpool(forecast_view, store, clock(), run_eta, query)
         status = 400 if query.errors else 200
         return page("forecast.html", "forecast", status_code=status, query=query, view=view)
+
+    add_plan_routes(router, store, page, clock, run_eta)
 
     @router.get("/notifications")
     async def notifications(request: Request) -> HTMLResponse:
