@@ -9,8 +9,10 @@ announced. A full queue drops work for the engine, never a request.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing as mp
+import os
 import queue
 import threading
 import time
@@ -43,6 +45,8 @@ QUEUE_POINTS = 2_000_000
 PRIME_POINTS = 2_000
 #: Seconds a project's best values are reused before they are read again.
 TARGETS_TTL_S = 60.0
+#: How much lower than the server's the engine process's CPU priority is (see `nice`).
+ENGINE_NICENESS = 10
 #: Seconds to wait for the child process to stop.
 STOP_TIMEOUT_S = 10.0
 
@@ -59,6 +63,10 @@ class _Settings:
 
 def engine_main(jobs: Connection, results: Connection, tick_s: float) -> None:
     """The child process: judge what arrives, tick the clock, send back events."""
+    # When the CPU is short, storing points goes first: the engine's queue holds what it
+    # has not judged yet, and it catches up as soon as the server waits on the network.
+    with contextlib.suppress(OSError):
+        os.nice(ENGINE_NICENESS)
     engine = HealthEngine(clock=time.time)
     next_tick = time.time() + tick_s
     while True:
