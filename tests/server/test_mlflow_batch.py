@@ -70,3 +70,22 @@ def test_a_bad_name_is_refused_wherever_it_first_appears() -> None:
     with pytest.raises(ValidationError) as refused:
         metrics_batch([good, {**good, "key": "../loss"}])
     assert refused.value.field == "metrics[1].key"
+
+
+def test_a_batch_all_in_the_usual_shape_reads_as_the_careful_reader_reads_it() -> None:
+    items: list[dict[str, Any]] = [
+        {"key": key, "value": 0.5 + step, "timestamp": stamp, "step": raw_step}
+        for step, (stamp, raw_step) in enumerate(
+            [(str(T0_MS), "0"), (T0_MS + 1, 1), (f" {T0_MS + 2} ", "+2"), (str(T0_MS + 3), "1_000")]
+        )
+        for key in ("loss", "acc")
+    ] + [{"key": "lr", "value": 0.1, "timestamp": str(T0_MS)}]  # no step: 0
+    batch = metrics_batch(items)
+    expected = careful(items)
+    assert [s.key for s in batch.series] == ["loss", "acc", "lr"]
+    for series in batch.series:
+        rows = expected[series.key]
+        np.testing.assert_array_equal(series.values, [r[0] for r in rows])
+        np.testing.assert_array_equal(series.wall_times, [r[1] / 1000 for r in rows])
+        assert series.steps.tolist() == [r[2] for r in rows]
+    assert batch.series[0].steps.tolist() == [0, 1, 2, 1000]

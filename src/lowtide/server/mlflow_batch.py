@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from lowtide.core.batch import STEP_MAX, STEP_MIN, Batch, SeriesPoints
+from lowtide.core.batch import STEP_MAX, STEP_MIN, Batch, IntArray, SeriesPoints
 from lowtide.errors import ValidationError
 from lowtide.server import mlflow_wire as wire
 from lowtide.store.mlflow import RunChanges
@@ -55,6 +55,9 @@ def metrics_batch(metrics: list[Any], where: Callable[[int], str] = "metrics[{}]
     most of a 1,000-metric batch. Anything else is read the careful way, and
     errors name the metric by `where(index)`.
     """
+    whole = _plain_batch(metrics)
+    if whole is not None:
+        return whole
     names: set[str] = set()
     by_key: dict[str, tuple[list[float], list[int], list[int]]] = {}
     for i, m in enumerate(metrics):
@@ -82,6 +85,53 @@ def metrics_batch(metrics: list[Any], where: Callable[[int], str] = "metrics[{}]
             for key, (values, stamps, steps) in by_key.items()
         ),
     )
+
+
+def _plain_batch(metrics: list[Any]) -> Batch | None:
+    """The whole batch at once when every metric has the client's usual shape (a float
+    value, int64s as ints or strings of digits, a good name); None for anything else."""
+    try:
+        keys = [m["key"] for m in metrics]
+        values = [m["value"] for m in metrics]
+        stamps = _int64s([m["timestamp"] for m in metrics])
+        steps = _int64s([m.get("step", 0) for m in metrics])
+    except (KeyError, TypeError, AttributeError):
+        return None
+    if stamps is None or steps is None or not set(map(type, keys)) <= {str}:
+        return None
+    if not set(map(type, values)) <= {float} or (stamps < 0).any():
+        return None
+    order = dict.fromkeys(keys)
+    try:
+        for name in order:
+            wire.check_name("Metric name", name, "key", MAX_ENTITY_KEY_LENGTH)
+    except ValidationError:
+        return None  # the careful reading names the metric at fault
+    value_array = np.array(values, dtype=np.float64)
+    seconds = stamps.astype(np.float64) / 1000
+    if len(order) == 1:
+        return Batch(None, (SeriesPoints(keys[0], steps, seconds, value_array),))
+    index = {name: i for i, name in enumerate(order)}
+    codes = np.fromiter((index[k] for k in keys), dtype=np.int64, count=len(keys))
+    series = []
+    for i, name in enumerate(order):
+        at = np.flatnonzero(codes == i)
+        series.append(SeriesPoints(name, steps[at], seconds[at], value_array[at]))
+    return Batch(None, tuple(series))
+
+
+def _int64s(raw: list[Any]) -> IntArray | None:
+    """Int64s sent as ints or strings, read as `wire.get_int` reads them; None for anything
+    else (floats, bools, text that is no integer, values past int64)."""
+    kinds = set(map(type, raw))
+    try:
+        if kinds <= {int}:
+            return np.array(raw, dtype=np.int64)
+        if kinds <= {int, str}:
+            return np.fromiter(map(int, raw), dtype=np.int64, count=len(raw))
+    except (OverflowError, ValueError):
+        pass
+    return None
 
 
 def _plain_metric(m: Any, names: set[str]) -> tuple[str, float, int, int] | None:
