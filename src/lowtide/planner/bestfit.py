@@ -5,13 +5,15 @@ weeks at the most hours they allow, which spends activity slots and leaves
 weeks too full for the next candidate's least hours. Here each candidate, in
 the same order of value per hour, takes the run of fewest weeks that fits
 (its earliest such start on a tie), and its hours are spread so that the
-room left in those weeks is as level as the bounds allow. It runs in tens of
-milliseconds for 200 candidates and a year of weeks.
+room left in those weeks is as level as the bounds allow. Of a few orders
+(value per hour, per week of an activity slot, per both) the best plan wins.
+Each runs in under 0.1 s for 200 candidates and a year of weeks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -29,15 +31,41 @@ from lowtide.core.planner.model import (
 _LEVEL_STEPS = 60
 
 
+def by_value_per_hour(c: Candidate) -> tuple[float, ...]:
+    """The greedy's first order: value per hour, then value."""
+    return (-c.value / c.total_hours, -c.value)
+
+
+def by_value_per_week(c: Candidate) -> tuple[float, ...]:
+    """Value per activity slot a week it takes at the least, then per hour: slots bind
+    in the lulls, where three activities share 20-35 h."""
+    return (-c.value / c.shape.min_weeks, -c.value / c.total_hours)
+
+
+def by_value_per_both(c: Candidate) -> tuple[float, ...]:
+    """Value per the geometric mean of hours and fewest weeks: between the two above."""
+    return (-c.value / math.sqrt(c.total_hours * c.shape.min_weeks), -c.value)
+
+
+#: The orders the warm start tries; the plan of higher value wins.
+ORDERS = (by_value_per_hour, by_value_per_week, by_value_per_both)
+
+
+def best_assignments(candidates: Sequence[Candidate], problem: PlanningProblem) -> list[Assignment]:
+    """The best-fit plan of the highest value over `ORDERS`."""
+    values = {c.key: c.value for c in candidates}
+    plans = [bestfit_assignments(candidates, problem, order) for order in ORDERS]
+    return max(plans, key=lambda placed: sum(values[a.key] for a in placed))
+
+
 def bestfit_assignments(
-    candidates: Sequence[Candidate], problem: PlanningProblem
+    candidates: Sequence[Candidate],
+    problem: PlanningProblem,
+    order: Callable[[Candidate], tuple[float, ...]] = by_value_per_hour,
 ) -> list[Assignment]:
-    """The new assignments of the best-fit plan."""
+    """The new assignments of the best-fit plan, placing candidates in `order`."""
     room = base_room(problem)
-    ordered = sorted(
-        (c for c in candidates if c.value > 0),
-        key=lambda c: (-c.value / c.total_hours, -c.value, c.key),
-    )
+    ordered = sorted((c for c in candidates if c.value > 0), key=lambda c: (*order(c), c.key))
     placed: list[Assignment] = []
     for c in ordered:
         if c.is_long and room.long_left <= 0:
@@ -106,7 +134,11 @@ def _flexible_run(
 def spread(total: float, low: float, cap: FloatArray) -> FloatArray | None:
     """Hours a week between `low` and `cap` that add up to `total`, leaving the weeks'
     room as level as they can (water filling), or None when none exist."""
-    if cap.sum() + HOURS_TOLERANCE < total or low * cap.size > total + HOURS_TOLERANCE:
+    if (
+        cap.sum() + HOURS_TOLERANCE < total
+        or low * cap.size > total + HOURS_TOLERANCE
+        or np.any(cap + HOURS_TOLERANCE < low)
+    ):
         return None
     down, up = -float(cap.max()), float(cap.max())
     for _ in range(_LEVEL_STEPS):

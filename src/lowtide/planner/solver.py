@@ -45,7 +45,7 @@ from lowtide.core.planner.model import (
     PlanResult,
 )
 from lowtide.core.planner.result import build_result, check_keys
-from lowtide.planner.bestfit import bestfit_assignments
+from lowtide.planner.bestfit import best_assignments
 from lowtide.planner.model_builder import INF, MipBuilder, solve_mip
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ def solve(
         return build_result(candidates, problem, greedy, Method.OPTIMAL, 0.0)
     values = {c.key: c.value for c in candidates}
     warm = max(
-        (greedy, bestfit_assignments(candidates, problem)),
+        (greedy, best_assignments(candidates, problem)),
         key=lambda placed: sum(values[a.key] for a in placed),
     )
     try:
