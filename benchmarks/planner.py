@@ -67,7 +67,7 @@ def run(_ctx: Context) -> list[Result]:
         best = max(plan.value, peer.objective if peer.values is not None else 0.0)
         proven = gap <= TARGET_GAP or peer.gap <= TARGET_GAP
         bound = best if proven else min(ours_bound, peer.bound)
-        share = greedy.value / bound if bound > 0 else 1.0
+        share = greedy.value / bound if 0 < bound < math.inf else math.nan
         ours.append(t_ours)
         plain.append(t_plain)
         gaps.append(gap)
@@ -77,11 +77,13 @@ def run(_ctx: Context) -> list[Result]:
             f"  seed {seed}: lowtide {t_ours:.2f} s, {plan.method}, gap {gap:.2%}, "
             f"value {plan.value:.1f}; plain {t_plain:.2f} s, {peer.status}, gap {peer.gap:.2%}, "
             f"value {peer.objective:.1f}; greedy {greedy.value:.1f} in {t_greedy * 1e3:.0f} ms = "
-            f"{share:.1%} of the {'optimum' if proven else f'bound {bound:.1f} (a floor)'}"
+            f"{share:.1%} of the {'optimum' if proven else f'bound {bound:.1f} (a floor)'}; "
+            f"load {_load()}"
         )
     median, peer_median = statistics.median(ours), statistics.median(plain)
     gap_median, peer_gap_median = statistics.median(gaps), statistics.median(plain_gaps)
-    share = statistics.median(shares)
+    known = [x for x in shares if not math.isnan(x)]
+    share = statistics.median(known) if known else math.nan
     say(
         f"  median: lowtide {median:.2f} s, gap {gap_median:.2%} (worst {max(gaps):.2%}); "
         f"plain model {peer_median:.2f} s, gap {peer_gap_median:.2%}; greedy at {share:.1%} "
