@@ -3,15 +3,17 @@
 Every parameter comes from lowtide's own defaults, so that the sample is the
 problem the product hands the planner, not a puzzle made hard or easy:
 
-- **Free hours** are a full-time engineer's (`profile.DEFAULT_WEEKLY_HOURS`,
-  40 h) less the hours of the project stage under way, the stages following
-  each other in `stages.StageKind` order, project after project. A stage lasts
-  `stages.DEFAULT_ESTIMATE` (7/14/28 days, triangular) and takes its
-  `stages.DEFAULT_PROFILES` hours a week (wrangling 30-36 h, training 3-8 h,
-  ...), drawn week by week. The last deployed model takes its maintenance
-  (`DEPLOYMENT_PROFILE.after`, 4-8 h a week) on top. Busy weeks (wrangling,
-  development, rollout) keep 0-12 h free, the lulls of unattended stages
-  (collection, annotation, training) 24-34 h, as the forecast shows them.
+- **Free hours** are those of lowtide's own forecast (`core.forecast`, at
+  P80 as `PlanningProblem.from_forecast` takes them) for a full-time engineer
+  (`EngineerProfile()`, 40 h a week) going through a year of projects. Each
+  project has the seven stages of `StageKind` in order, each waiting for the
+  one before, with the default durations (`DEFAULT_ESTIMATE`, 7/14/28 days)
+  and hours (`DEFAULT_PROFILES`: wrangling 30-36 h a week, training 3-8 h,
+  the deployed model 4-8 h of upkeep after it). The first is under way at a
+  random stage; the next are planned every `PROJECT_WEEKS` (the seven default
+  stages take about 16 weeks). So busy stretches keep 0-8 h free, the lulls of
+  unattended stages 20-35 h, and far weeks, where overruns pile up at P80,
+  little: the year the planner is really given.
 - **The user's limits** are the defaults of `core.planner.model`: a 4 h rest
   buffer, 3 activities a week, 1 long commitment, no daily habit.
 - **Candidates** are a board filtered to `n_candidates`, in the shares of
@@ -72,7 +74,8 @@ PROJECT_WEEKS = (13, 19)
 FORECAST_SAMPLES = DEFAULT_SAMPLES
 #: Share of each sort of candidate on the filtered board: calls for papers and talks
 #: from the conference importers, articles from writing programmes, competitions from
-#: Kaggle, and the user's own courses, gigs and tutoring offers.
+#: Kaggle, and the user's own courses, gigs and tutoring offers. An assumption (no
+#: data on real boards): the imported lists are long, the user's own list short.
 KIND_MIX = {
     "paper": 0.15,
     "talk": 0.20,
@@ -83,7 +86,8 @@ KIND_MIX = {
     "tutoring": 0.04,
     "other": 0.03,
 }
-#: Most points a source or the user moves a kind's default score, on each axis.
+#: Most points a source or the user moves a kind's default score, on each axis (an
+#: assumption: edits of a point or two, so that no two candidates tie).
 SCORE_EDIT = 2.0
 #: Articles take 10-20 h (a writing programme's ~12 h default, longer pieces too).
 ARTICLE_HOURS = (10, 20)
