@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -9,16 +11,30 @@ from hypothesis import strategies as st
 
 from lowtide.core.planner import Candidate, Method, PlanningProblem, violations
 from lowtide.core.planner.result import build_result
-from lowtide.planner.bestfit import bestfit_assignments, spread
+from lowtide.planner.bestfit import ORDERS, best_assignments, bestfit_assignments, spread
+from lowtide.planner.sample import sample_problem
 from tests.core.test_planner import flexible, instances, problem
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(instances())
-def test_best_fit_plans_keep_every_rule(instance: tuple[list[Candidate], PlanningProblem]) -> None:
+@given(instances(), st.sampled_from(ORDERS), st.booleans())
+def test_best_fit_plans_keep_every_rule(
+    instance: tuple[list[Candidate], PlanningProblem],
+    order: Callable[[Candidate], tuple[float, ...]],
+    earliest: bool,
+) -> None:
     cs, p = instance
-    plan = build_result(cs, p, bestfit_assignments(cs, p), Method.GREEDY, None)
+    placed = bestfit_assignments(cs, p, order, earliest=earliest)
+    plan = build_result(cs, p, placed, Method.GREEDY, None)
     assert violations(cs, p, plan) == []
+
+
+def test_the_best_of_the_orders_is_at_least_each_of_them() -> None:
+    cs, p = sample_problem(0, n_candidates=60, n_weeks=30)
+    value = {c.key: c.value for c in cs}
+    best = sum(value[a.key] for a in best_assignments(cs, p))
+    for order in ORDERS:
+        assert best >= sum(value[a.key] for a in bestfit_assignments(cs, p, order))
 
 
 def test_work_takes_the_shortest_run_and_leaves_the_weeks_level() -> None:

@@ -6,8 +6,9 @@ weeks too full for the next candidate's least hours. Here each candidate, in
 the same order of value per hour, takes the run of fewest weeks that fits
 (its earliest such start on a tie), and its hours are spread so that the
 room left in those weeks is as level as the bounds allow. Of a few orders
-(value per hour, per week of an activity slot, per both) the best plan wins.
-Each runs in under 0.1 s for 200 candidates and a year of weeks.
+(value per hour, per week of an activity slot, per both), each also with the
+greedy's earliest runs (hours levelled), the best plan wins. Each plan takes
+under 0.1 s for 200 candidates and a year of weeks.
 """
 
 from __future__ import annotations
@@ -52,9 +53,14 @@ ORDERS = (by_value_per_hour, by_value_per_week, by_value_per_both)
 
 
 def best_assignments(candidates: Sequence[Candidate], problem: PlanningProblem) -> list[Assignment]:
-    """The best-fit plan of the highest value over `ORDERS`."""
+    """The best-fit plan of the highest value over `ORDERS`, each with runs of fewest
+    weeks and with the earliest runs."""
     values = {c.key: c.value for c in candidates}
-    plans = [bestfit_assignments(candidates, problem, order) for order in ORDERS]
+    plans = [
+        bestfit_assignments(candidates, problem, order, earliest=earliest)
+        for order in ORDERS
+        for earliest in (False, True)
+    ]
     return max(plans, key=lambda placed: sum(values[a.key] for a in placed))
 
 
@@ -62,15 +68,19 @@ def bestfit_assignments(
     candidates: Sequence[Candidate],
     problem: PlanningProblem,
     order: Callable[[Candidate], tuple[float, ...]] = by_value_per_hour,
+    *,
+    earliest: bool = False,
 ) -> list[Assignment]:
-    """The new assignments of the best-fit plan, placing candidates in `order`."""
+    """The new assignments of the best-fit plan, placing candidates in `order`; with
+    `earliest`, each at its earliest start that fits (its shortest run from there),
+    as the greedy does, but with its hours levelled."""
     room = base_room(problem)
     ordered = sorted((c for c in candidates if c.value > 0), key=lambda c: (*order(c), c.key))
     placed: list[Assignment] = []
     for c in ordered:
         if c.is_long and room.long_left <= 0:
             continue
-        hours = _best_run(c, problem, room)
+        hours = _best_run(c, problem, room, earliest)
         if hours is None:
             continue
         room.take(hours, c.is_long)
@@ -78,8 +88,11 @@ def bestfit_assignments(
     return placed
 
 
-def _best_run(c: Candidate, problem: PlanningProblem, room: Room) -> FloatArray | None:
-    """Hours a week in the run of fewest weeks that fits `room`, earliest on a tie."""
+def _best_run(
+    c: Candidate, problem: PlanningProblem, room: Room, earliest: bool
+) -> FloatArray | None:
+    """Hours a week in the run of fewest weeks that fits `room`, earliest on a tie (or
+    in the earliest run that fits, if `earliest`)."""
     win = window(c, problem)
     shape = c.shape
     best: tuple[int, int, FloatArray] | None = None
@@ -90,7 +103,7 @@ def _best_run(c: Candidate, problem: PlanningProblem, room: Room) -> FloatArray 
             run = _flexible_run(shape, s, win.last, room, best[0] if best else None)
         if run is not None and (best is None or run.size < best[0]):
             best = (run.size, s, run)
-            if isinstance(shape, Fixed) or run.size == shape.min_weeks:
+            if earliest or isinstance(shape, Fixed) or run.size == shape.min_weeks:
                 break
     if best is None:
         return None
