@@ -88,13 +88,16 @@ class MipBuilder:
 
 @dataclass(frozen=True)
 class MipOutcome:
-    """What HiGHS found: the column values (None without a solution), status and gap."""
+    """What HiGHS found: the column values (None without a solution), its objective,
+    the proven bound on the best objective, status and gap."""
 
     values: npt.NDArray[np.float64] | None
     status: str
     optimal: bool
     gap: float
     seconds: float
+    objective: float = float("nan")
+    bound: float = float("inf")
 
 
 def solve_mip(
@@ -129,6 +132,8 @@ def solve_mip(
         optimal=status == highspy.HighsModelStatus.kOptimal,
         gap=float(info.mip_gap) if has_solution else float("inf"),
         seconds=float(h.getRunTime()),
+        objective=float(info.objective_function_value) if has_solution else float("nan"),
+        bound=float(info.mip_dual_bound),
     )
 
 

@@ -13,8 +13,15 @@ fewest columns:
   is `active[k] <= active[k-1] + start[k]` with a single start.
 
 Weeks that could not hold a candidate alone lose its columns before HiGHS
-sees them. The greedy plan is the warm start, and the answer when the solver
-fails or its time runs out without a better plan.
+sees them. A run never crosses a week with no room, so the weeks fall into
+stretches that each hold whole runs; a row per stretch says the hours of the
+runs that start in it fit its room, and another that their fewest weeks fit
+its activity slots. The weekly rows imply both, but on binaries alone they
+are knapsacks that HiGHS strengthens with cover cuts, which the weekly rows
+on continuous hours hide from it.
+
+The better of the greedy and the best-fit plans is the warm start; the
+greedy plan is the answer when the solver fails.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ from lowtide.core.planner.model import (
     PlanResult,
 )
 from lowtide.core.planner.result import build_result, check_keys
+from lowtide.planner.bestfit import best_assignments
 from lowtide.planner.model_builder import INF, MipBuilder, solve_mip
 
 log = logging.getLogger(__name__)
@@ -77,10 +85,15 @@ def solve(
     (method "time-limit") with its gap.
     """
     check_keys(candidates)
-    warm = greedy_assignments(candidates, problem)
+    greedy = greedy_assignments(candidates, problem)
     builder, fixed, flexible = build_model(candidates, problem)
     if builder.n_cols == 0:
-        return build_result(candidates, problem, warm, Method.OPTIMAL, 0.0)
+        return build_result(candidates, problem, greedy, Method.OPTIMAL, 0.0)
+    values = {c.key: c.value for c in candidates}
+    warm = max(
+        (greedy, best_assignments(candidates, problem)),
+        key=lambda placed: sum(values[a.key] for a in placed),
+    )
     try:
         outcome = solve_mip(
             builder,
@@ -91,10 +104,10 @@ def solve(
         )
     except Exception:  # HiGHS raises its own kinds; the greedy plan is always an answer
         log.exception("the solver failed; the plan is the greedy one")
-        return build_result(candidates, problem, warm, Method.GREEDY, None)
+        return build_result(candidates, problem, greedy, Method.GREEDY, None)
     if outcome.values is None:
         log.warning("the solver found no plan (%s); the plan is the greedy one", outcome.status)
-        return build_result(candidates, problem, warm, Method.GREEDY, None)
+        return build_result(candidates, problem, greedy, Method.GREEDY, None)
     placed = read_assignments(outcome.values, fixed, flexible, problem.n)
     method = Method.OPTIMAL if outcome.optimal else Method.TIME_LIMIT
     return build_result(candidates, problem, placed, method, max(0.0, outcome.gap))
@@ -124,7 +137,29 @@ def build_model(
             flex = _flexible_columns(m, c, c.shape, starts, win.last, room, cap, slot, long_row)
             if flex is not None:
                 flexible.append(flex)
+    _stretch_rows(m, room, [*fixed, *flexible])
     return m, fixed, flexible
+
+
+def _stretch_rows(m: MipBuilder, room: Room, columns: Sequence[_FixedCols | _FlexCols]) -> None:
+    """Per stretch of weeks with room, the hours and fewest weeks of the runs starting in it."""
+    usable = (room.hours > HOURS_TOLERANCE) & (room.slots >= 1)
+    k = 0
+    while k < usable.size:
+        if not usable[k]:
+            k += 1
+            continue
+        first = k
+        while k < usable.size and usable[k]:
+            k += 1
+        hours = m.row(-INF, float(room.hours[first:k].sum()))
+        slots = m.row(-INF, float(room.slots[first:k].sum()))
+        for cols in columns:
+            c = cols.candidate
+            for s, j in cols.starts.items():
+                if first <= s < k:
+                    m.add(hours, j, c.total_hours)
+                    m.add(slots, j, float(c.shape.min_weeks))
 
 
 def _fixed_columns(
