@@ -61,7 +61,7 @@ def describe_choice(candidate: Candidate, assignment: Assignment, problem: Plann
     """Why a chosen candidate is where it is: its weeks, hours and worth."""
     first, last = assignment.first_week, assignment.last_week
     where = span_text(problem, first, last)
-    text = f"{shape_text(candidate)} in {where}; worth {candidate.value:g}"
+    text = f"{shape_text(candidate)} in {where}; worth {round(candidate.value, 1):g}"
     if isinstance(candidate.shape, Flexible):
         busy = [assignment.hours[k] for k in assignment.active]
         lo, hi = min(busy), max(busy)
@@ -106,12 +106,12 @@ def rejection_reason(
     short = _short_weeks(problem, weeks, alone, left)
     text = f"fits alone in {span_text(problem, weeks[0], weeks[-1])}"
     if rivals:
-        names = ", ".join(f"{c.title} (worth {c.value:g})" for c in rivals[:3])
+        names = ", ".join(f"{c.title} (worth {round(c.value, 1):g})" for c in rivals[:3])
         text += f", but its hours there go to {names}"
         if len(rivals) > 3:
             text += f" and {len(rivals) - 3} more"
     text += f"; {short}" if short else ""
-    return f"{text}; it is worth {candidate.value:g}"
+    return f"{text}; it is worth {round(candidate.value, 1):g}"
 
 
 def _dates_reason(candidate: Candidate, problem: PlanningProblem, win: Window) -> str:
