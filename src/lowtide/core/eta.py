@@ -21,7 +21,6 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import OptimizeWarning, curve_fit  # type: ignore[import-untyped]
 
 FloatArray = npt.NDArray[np.float64]
 CurveName = Literal["power_law", "exponential", "flat"]
@@ -429,6 +428,10 @@ def project(
     if x_all.size > 1 and bool((np.diff(x_all) < 0).any()):
         order = np.argsort(x_all, kind="stable")
         x_all, y_all = x_all[order], y_all[order]
+    # SciPy takes ~16 MB when loaded: the health engine and a server that only ingests
+    # load it with the first projection.
+    from scipy.optimize import OptimizeWarning  # type: ignore[import-untyped]
+
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", OptimizeWarning)
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -567,6 +570,8 @@ def _fit(
     curve: _Curve, x: FloatArray, y: FloatArray, p0: FloatArray
 ) -> tuple[FloatArray, FloatArray] | None:
     """Parameters and their covariance, or None when the fit fails or is not finite."""
+    from scipy.optimize import curve_fit
+
     p0 = np.clip(p0, curve.lower + 1e-9, curve.upper - 1e-9)
     try:
         popt, pcov = curve_fit(

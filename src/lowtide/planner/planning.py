@@ -32,7 +32,6 @@ from lowtide.core.planner import (
 from lowtide.errors import ConflictError, NotFoundError
 from lowtide.opportunities.board import read_board
 from lowtide.planner.calendar_out import plan_calendar
-from lowtide.planner.solver import solve
 from lowtide.projects.forecasting import RunEta, build_forecast
 from lowtide.store import Store
 
@@ -124,6 +123,9 @@ def preview(
         on_greedy(result)
     if optimal and inputs.candidates:
         limit = inputs.settings.time_limit_s if time_limit_s is None else time_limit_s
+        # HiGHS takes ~20 MB when loaded: a server that never plans does without it.
+        from lowtide.planner.solver import solve
+
         result = solve(inputs.candidates, inputs.problem, time_limit_s=limit)
     return store.save_plan_preview(stored_plan(inputs, result), now)
 

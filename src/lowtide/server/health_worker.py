@@ -39,8 +39,9 @@ TICK_S = 0.5
 #: Jobs waiting for the engine; past this, batches are not judged (and a warning is logged).
 QUEUE_JOBS = 10_000
 #: Points waiting for the engine; past this, batches are not judged either. It bounds the
-#: queue's memory (about 24 bytes a point) when the engine falls behind a burst.
-QUEUE_POINTS = 2_000_000
+#: queue's memory (about 24 bytes a point, 12 MB in all) when the engine falls behind a
+#: burst: a few seconds of the fastest ingest.
+QUEUE_POINTS = 500_000
 #: Points per key read back from the store to rebuild a live run's state at start.
 PRIME_POINTS = 2_000
 #: Seconds a project's best values are reused before they are read again.
