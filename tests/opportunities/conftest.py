@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,8 +13,18 @@ from typing import Any
 
 import pytest
 
+#: Where the shared folder of public data may be: named by LOWTIDE_SHARED_DIR, beside
+#: this checkout, or at the workplace's fixed place (a clone elsewhere, as CI makes).
+SHARED_CANDIDATES = (
+    *([Path(os.environ["LOWTIDE_SHARED_DIR"])] if os.environ.get("LOWTIDE_SHARED_DIR") else []),
+    Path(__file__).resolve().parents[3] / "shared",
+    Path("/work/shared"),
+)
 #: The real data files of the four public sources (see their README for origins).
-SNAPSHOTS = Path(__file__).resolve().parents[3] / "shared" / "data" / "opportunities"
+SNAPSHOTS = next(
+    (p / "data" / "opportunities" for p in SHARED_CANDIDATES if (p / "data").is_dir()),
+    SHARED_CANDIDATES[0] / "data" / "opportunities",
+)
 
 
 @contextmanager
