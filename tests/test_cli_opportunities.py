@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lowtide.cli import app
-from tests.opportunities.conftest import SNAPSHOTS
+from tests.opportunities.conftest import snapshots
 
 FIXTURES = Path(__file__).parent / "opportunities" / "fixtures"
 runner = CliRunner()
@@ -31,13 +31,14 @@ def ok(*args: str) -> str:
 
 
 def test_import_reports_counts_and_warnings(home: Path) -> None:
-    out = ok("opportunities", "import", "ccfddl", str(SNAPSHOTS / "ccfddl"))
+    out = ok("opportunities", "import", "ccfddl", str(snapshots() / "ccfddl"))
     assert "skipped conference/AI/acl.yml: acl27: the deadline is 'TBD', not a date yet" in out
     assert (
         "ccfddl: 353 file(s), 1598 entries read, 1593 opportunities (1593 new, 0 updated, "
         "0 unchanged), 7 skipped, 0 ignored"
     ) in out
-    again = ok("opportunities", "import", "ccfddl", str(SNAPSHOTS / "ccfddl" / "conference" / "AI"))
+    ai_folder = snapshots() / "ccfddl" / "conference" / "AI"
+    again = ok("opportunities", "import", "ccfddl", str(ai_folder))
     assert "0 new" in again
     per_file = ok("opportunities", "import", "file", str(FIXTURES / "gigs.csv"), "--per-file")
     assert "gigs.csv" in per_file
@@ -46,7 +47,7 @@ def test_import_reports_counts_and_warnings(home: Path) -> None:
 
 def test_board_filters_edits_rates_and_weights(home: Path) -> None:
     ok("opportunities", "import", "file", str(FIXTURES / "gigs.csv"))
-    ok("opportunities", "import", "writer-programs", str(SNAPSHOTS / "community-writer-programs"))
+    ok("opportunities", "import", "writer-programs", str(snapshots() / "community-writer-programs"))
     assert "1 EUR = 1.1 USD" in ok("rates", "set", "eur", "1.1")
     listed = ok("opportunities", "list", "--kind", "freelance", "--min-pay", "60", "--basis",
                 "hour", "--all", "--save", "hourly")  # fmt: skip

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lowtide.cli import app
-from tests.opportunities.conftest import SNAPSHOTS
+from tests.opportunities.conftest import snapshots
 
 runner = CliRunner()
 
@@ -84,7 +84,7 @@ def test_no_free_hours_is_an_empty_plan_not_an_error(home: Path) -> None:
 
 
 def test_real_snapshots_plan_with_a_saved_filter(home: Path) -> None:
-    ok("opportunities", "import", "writer-programs", str(SNAPSHOTS / "community-writer-programs"))
+    ok("opportunities", "import", "writer-programs", str(snapshots() / "community-writer-programs"))
     ok("opportunities", "list", "--kind", "writing", "--save", "writing")
     body = json.loads(ok("plan", "--filter", "writing", "--greedy", "--json"))
     assert body["items"]

@@ -27,6 +27,13 @@ SNAPSHOTS = next(
 )
 
 
+def snapshots() -> Path:
+    """The snapshots' folder; without it the calling test is skipped, saying where it looked."""
+    if not SNAPSHOTS.is_dir():
+        pytest.skip(f"no public data snapshots at {SNAPSHOTS} (set LOWTIDE_SHARED_DIR)")
+    return SNAPSHOTS
+
+
 @contextmanager
 def serving(folder: Path) -> Iterator[str]:
     """A folder served over HTTP on 127.0.0.1, as the sources' raw files are; its base URL."""

@@ -18,7 +18,7 @@ from lowtide.opportunities.registry import import_from
 from lowtide.planner.planning import accept, export_calendar, preview
 from lowtide.projects.spec import load_plan
 from lowtide.store import Store
-from tests.opportunities.conftest import SNAPSHOTS
+from tests.opportunities.conftest import snapshots
 
 #: The planner's clock: Monday 7 September 2026, 09:00 UTC, after the snapshots were taken.
 NOW = dt.datetime(2026, 9, 7, 9, tzinfo=dt.UTC).timestamp()
@@ -60,7 +60,7 @@ def scenario(sqlite_store: Store) -> Store:
         ("writer-programs", "community-writer-programs"),
         ("tech-conferences", "tech-conferences"),
     ):
-        report = import_from(source, str(SNAPSHOTS / folder))
+        report = import_from(source, str(snapshots() / folder))
         store.save_opportunities(list(report.opportunities.values()), now=NOW)
     store.set_planner_settings(PlannerSettings(weeks=HORIZON, time_limit_s=1.0))
     return store

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests.conftest import LiveServer
-from tests.opportunities.conftest import SNAPSHOTS, serving
+from tests.opportunities.conftest import serving, snapshots
 
 GIGS = """\
 id,title,kind,pay,hours,min_weekly,max_weekly,deadline,domains,remote
@@ -20,7 +20,7 @@ bad,Broken,freelance,,,,,next friday,,
 
 @pytest.fixture
 def snapshot_server() -> Iterator[str]:
-    with serving(SNAPSHOTS) as url:
+    with serving(snapshots()) as url:
         yield url
 
 

@@ -26,7 +26,7 @@ from lowtide.server.health_worker import HealthWorker
 from lowtide.server.notifier import Notifier
 from lowtide.store import Store, open_store
 from tests.conftest import free_port, serve_receiver, start_server
-from tests.opportunities.conftest import SNAPSHOTS
+from tests.opportunities.conftest import snapshots
 from tests.server.dashboard.seed import (
     Seeded,
     log_run,
@@ -87,7 +87,7 @@ def serve_dashboard(tmp: Path, hostile: bool = True) -> Iterator[Dashboard]:
                 )
                 seeded.runs[XSS_NAME] = xss.id
             seed_projects(url, seeded, hostile)
-            seed_board(url, SNAPSHOTS, hostile)
+            seed_board(url, snapshots(), hostile)
             wait_delivered(url)
             yield Dashboard(url, store, seeded, tmp / "client", receiver.received)
         finally:

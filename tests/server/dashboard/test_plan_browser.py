@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.opportunities.conftest import SNAPSHOTS
+from tests.opportunities.conftest import snapshots
 from tests.server.dashboard.conftest import Dashboard
 from tests.server.dashboard.seed_plan import XSS_TITLE, seed_plan_inputs
 
@@ -18,7 +18,7 @@ WAIT_MS = 20_000
 @pytest.fixture(scope="module")
 def planned(dashboard: Dashboard) -> Dashboard:
     """The seeded dashboard with opportunities to plan."""
-    seed_plan_inputs(dashboard.store, SNAPSHOTS)
+    seed_plan_inputs(dashboard.store, snapshots())
     return dashboard
 
 

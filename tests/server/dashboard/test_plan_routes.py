@@ -10,7 +10,7 @@ import icalendar
 import pytest
 
 from lowtide.core.plan_record import PlanState
-from tests.opportunities.conftest import SNAPSHOTS
+from tests.opportunities.conftest import snapshots
 from tests.server.dashboard.conftest import Dashboard
 from tests.server.dashboard.seed_plan import TEST_TIME_LIMIT_S, XSS_TITLE, seed_plan_inputs
 
@@ -18,7 +18,7 @@ from tests.server.dashboard.seed_plan import TEST_TIME_LIMIT_S, XSS_TITLE, seed_
 @pytest.fixture(scope="module")
 def planned(dashboard: Dashboard) -> Dashboard:
     """The seeded dashboard with opportunities to plan."""
-    seed_plan_inputs(dashboard.store, SNAPSHOTS)
+    seed_plan_inputs(dashboard.store, snapshots())
     return dashboard
 
 
