@@ -68,6 +68,9 @@ def engine_main(jobs: Connection, results: Connection, tick_s: float) -> None:
     # has not judged yet, and it catches up as soon as the server waits on the network.
     with contextlib.suppress(OSError):
         os.nice(ENGINE_NICENESS)
+    # Projections need SciPy, whose import takes seconds on a cold disk: loaded beside the
+    # loop, so that the first projection does not hold up the judging of every run.
+    threading.Thread(target=_load_fitting, name="lowtide-engine-warmup", daemon=True).start()
     engine = HealthEngine(clock=time.time)
     next_tick = time.time() + tick_s
     while True:
@@ -88,6 +91,11 @@ def engine_main(jobs: Connection, results: Connection, tick_s: float) -> None:
             out.extend((e.incident.run_id, e) for e in engine.tick())
         if out:
             results.send(out)
+
+
+def _load_fitting() -> None:
+    with contextlib.suppress(ImportError):
+        import scipy.optimize  # type: ignore[import-untyped]  # noqa: F401
 
 
 def _handle(engine: HealthEngine, job: tuple[Any, ...]) -> list[tuple[str, IncidentEvent]]:
