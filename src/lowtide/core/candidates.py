@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from lowtide.core.opportunities import Opportunity, StoredOpportunity, ValueWeights, weighted_value
 from lowtide.core.pay import CurrencyRates
-from lowtide.core.planner import ActivityKind, Candidate, Fixed, Flexible, Rejection
+from lowtide.core.planner import Candidate, Fixed, Flexible, Rejection
 
 #: Open opportunities one plan considers at most, best value first (the solver's size).
 MAX_CANDIDATES = 300
@@ -57,7 +57,7 @@ def to_candidate(
     return Candidate(
         key=candidate_key(item),
         title=o.title,
-        kind=ActivityKind(o.kind.value),
+        kind=o.kind,
         value=weighted_value(o, weights, rates),
         shape=planned,
         earliest_start=o.earliest_start,

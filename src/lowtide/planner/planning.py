@@ -21,7 +21,6 @@ from lowtide.core.candidates import CandidatePool, candidate_pool
 from lowtide.core.plan_record import PlanItem, PlanRejection, PlanState, StoredPlan
 from lowtide.core.plan_settings import PlannerSettings
 from lowtide.core.planner import (
-    ActivityKind,
     Candidate,
     PlanningProblem,
     PlanResult,
@@ -229,7 +228,7 @@ def _rejection(
     if c is not None:
         return PlanRejection(key, c.title, c.kind, reason, ids.get(key))
     o = pool.about[key].opportunity
-    return PlanRejection(key, o.title, ActivityKind(o.kind.value), reason, ids.get(key))
+    return PlanRejection(key, o.title, o.kind, reason, ids.get(key))
 
 
 def _replan(

@@ -219,7 +219,7 @@ def _flexible(shape: TimeShape, total: float | None = None) -> Flexible:
 
 
 def _default(kind: OpportunityKind) -> tuple[ActivityKind, Flexible, ValueScores]:
-    return ActivityKind(kind.value), _flexible(DEFAULT_SHAPES[kind]), DEFAULT_VALUES[kind]
+    return kind, _flexible(DEFAULT_SHAPES[kind]), DEFAULT_VALUES[kind]
 
 
 def _ranged(
@@ -227,7 +227,7 @@ def _ranged(
 ) -> Callable[[random.Random], tuple[ActivityKind, Fixed | Flexible, ValueScores]]:
     def make(rng: random.Random) -> tuple[ActivityKind, Fixed | Flexible, ValueScores]:
         shape = _flexible(DEFAULT_SHAPES[kind], float(rng.randint(*hours)))
-        return ActivityKind(kind.value), shape, DEFAULT_VALUES[kind]
+        return kind, shape, DEFAULT_VALUES[kind]
 
     return make
 

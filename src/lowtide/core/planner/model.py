@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from lowtide.core.forecast import Forecast
+from lowtide.core.opportunities import OpportunityKind
 
 #: Hours a week kept free of any plan, for rest, when the user does not say.
 DEFAULT_REST_HOURS = 4.0
@@ -33,16 +34,8 @@ LONG_COMMITMENT_WEEKS = 12
 HOURS_TOLERANCE = 1e-4
 
 
-class ActivityKind(StrEnum):
-    """What an opportunity is; calendar categories and explanations use it."""
-
-    LEARNING = "learning"
-    WRITING = "writing"
-    TEACHING = "teaching"
-    TALK = "talk"
-    COMPETITION = "competition"
-    FREELANCE = "freelance"
-    OTHER = "other"
+#: What an activity is: the opportunity's kind; calendar categories and explanations use it.
+ActivityKind = OpportunityKind
 
 
 class Method(StrEnum):
