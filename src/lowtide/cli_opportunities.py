@@ -43,10 +43,43 @@ app.add_typer(opportunities_app, name="opportunities")
 _ID = Annotated[
     int, typer.Argument(help="The opportunity's id (see `lowtide opportunities list`).")
 ]
-_DAY = ["%Y-%m-%d"]
+#: How a day is written on the command line.
+DAY = ["%Y-%m-%d"]
+
+# The board's conditions, shared by `opportunities list` and `plan`.
+KindsOption = Annotated[
+    list[OpportunityKind] | None, typer.Option("--kind", help="Only this kind (repeat).")
+]
+MinPayOption = Annotated[
+    float | None,
+    typer.Option(
+        "--min-pay",
+        min=0,
+        help="Pays at least this, in your base currency (see `lowtide rates`).",
+    ),
+]
+BasisOption = Annotated[
+    PayBasis | None, typer.Option("--basis", help="Only pay per hour, article or in total.")
+]
+MaxHoursOption = Annotated[
+    float | None,
+    typer.Option("--max-hours", min=0, help="Needs at most this many hours a week."),
+]
+DueBeforeOption = Annotated[
+    dt.datetime | None,
+    typer.Option("--due-before", formats=DAY, help="Deadline on or before this day."),
+]
+DomainsOption = Annotated[
+    list[str] | None,
+    typer.Option("--domain", help="Tagged with this domain (repeat: any of them)."),
+]
+RemoteOption = Annotated[
+    bool | None, typer.Option("--remote/--on-site", help="Only remote, or only on site.")
+]
+SourceOption = Annotated[str | None, typer.Option("--source", help="Only from this source.")]
 
 
-def _day(value: dt.datetime | None) -> dt.date | None:
+def day_of(value: dt.datetime | None) -> dt.date | None:
     return value.date() if value else None
 
 
@@ -116,33 +149,16 @@ def opportunities_sources() -> None:
 @opportunities_app.command("list")
 @clean_errors
 def opportunities_list(
-    kind: Annotated[
-        list[OpportunityKind] | None, typer.Option(help="Only this kind (repeat).")
-    ] = None,
-    min_pay: Annotated[
-        float | None,
-        typer.Option(
-            min=0, help="Pays at least this, in your base currency (see `lowtide rates`)."
-        ),
-    ] = None,
-    basis: Annotated[
-        PayBasis | None, typer.Option(help="Only pay per hour, article or in total.")
-    ] = None,
-    max_hours: Annotated[
-        float | None, typer.Option(min=0, help="Needs at most this many hours a week.")
-    ] = None,
+    kind: KindsOption = None,
+    min_pay: MinPayOption = None,
+    basis: BasisOption = None,
+    max_hours: MaxHoursOption = None,
     due_after: Annotated[
-        dt.datetime | None, typer.Option(formats=_DAY, help="Deadline on or after this day.")
+        dt.datetime | None, typer.Option(formats=DAY, help="Deadline on or after this day.")
     ] = None,
-    due_before: Annotated[
-        dt.datetime | None, typer.Option(formats=_DAY, help="Deadline on or before this day.")
-    ] = None,
-    domain: Annotated[
-        list[str] | None, typer.Option(help="Tagged with this domain (repeat: any of them).")
-    ] = None,
-    remote: Annotated[
-        bool | None, typer.Option("--remote/--on-site", help="Only remote, or only on site.")
-    ] = None,
+    due_before: DueBeforeOption = None,
+    domain: DomainsOption = None,
+    remote: RemoteOption = None,
     fits_lulls: Annotated[
         bool,
         typer.Option(
@@ -152,7 +168,7 @@ def opportunities_list(
     search: Annotated[
         str | None, typer.Option(help="Text in the title, description, place or domains.")
     ] = None,
-    source: Annotated[str | None, typer.Option(help="Only from this source.")] = None,
+    source: SourceOption = None,
     show_all: Annotated[bool, typer.Option("--all", help="Closed and past ones too.")] = False,
     sort: Annotated[SortKey | None, typer.Option(help="Order.")] = None,
     saved: Annotated[
@@ -170,7 +186,7 @@ def opportunities_list(
         base = store.saved_filter(saved) if saved else BoardFilter()
         f = narrowed(
             base, kinds=kind, min_pay=min_pay, pay_basis=basis, max_weekly_hours=max_hours,
-            due_after=_day(due_after), due_before=_day(due_before), domains=domain,
+            due_after=day_of(due_after), due_before=day_of(due_before), domains=domain,
             remote=remote, fits_lulls=fits_lulls or None, text=search, source=source,
             include_closed=show_all or None, sort=sort,
         )  # fmt: skip
@@ -271,10 +287,10 @@ def opportunities_edit(
     ] = None,
     weeks: Annotated[int | None, typer.Option(min=1, help="Weeks of a fixed commitment.")] = None,
     deadline: Annotated[
-        dt.datetime | None, typer.Option(formats=_DAY, help="Hard deadline.")
+        dt.datetime | None, typer.Option(formats=DAY, help="Hard deadline.")
     ] = None,
     earliest_start: Annotated[
-        dt.datetime | None, typer.Option(formats=_DAY, help="Not before this day.")
+        dt.datetime | None, typer.Option(formats=DAY, help="Not before this day.")
     ] = None,
     pay: Annotated[
         str | None, typer.Option(help='Pay as text, such as "€50/h" or "$300-600".')
@@ -337,7 +353,7 @@ def opportunities_add(
     max_weekly: Annotated[float | None, typer.Option(min=0, help="Hours a week at most.")] = None,
     weeks: Annotated[int | None, typer.Option(min=1, help="Weeks of a fixed commitment.")] = None,
     deadline: Annotated[
-        dt.datetime | None, typer.Option(formats=_DAY, help="Hard deadline.")
+        dt.datetime | None, typer.Option(formats=DAY, help="Hard deadline.")
     ] = None,
     pay: Annotated[str | None, typer.Option(help='Pay as text, such as "€50/h".')] = None,
     domains: Annotated[str | None, typer.Option(help="Domain tags, comma-separated.")] = None,

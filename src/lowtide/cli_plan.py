@@ -6,7 +6,6 @@ make one library call, print.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 import time
@@ -18,9 +17,18 @@ import typer
 from rich.table import Table
 
 from lowtide.cli import _OpenStore, app, clean_errors, console, err_console
+from lowtide.cli_opportunities import (
+    BasisOption,
+    DomainsOption,
+    DueBeforeOption,
+    KindsOption,
+    MaxHoursOption,
+    MinPayOption,
+    RemoteOption,
+    SourceOption,
+    day_of,
+)
 from lowtide.core.board import BoardFilter
-from lowtide.core.opportunities import OpportunityKind
-from lowtide.core.pay import PayBasis
 from lowtide.core.plan_record import PlanState, StoredPlan
 from lowtide.core.plan_settings import PlannerSettings
 from lowtide.core.planner import PlanResult
@@ -35,8 +43,6 @@ SHOWN_HOURS = 0.05
 plan_app = typer.Typer()
 app.add_typer(plan_app, name="plan")
 
-_DAY = ["%Y-%m-%d"]
-
 
 @plan_app.callback(invoke_without_command=True)
 @clean_errors
@@ -45,28 +51,14 @@ def plan_preview(
     saved: Annotated[
         str | None, typer.Option("--filter", help="Choose from a saved board filter.")
     ] = None,
-    kind: Annotated[
-        list[OpportunityKind] | None, typer.Option(help="Only this kind (repeat).")
-    ] = None,
-    min_pay: Annotated[
-        float | None, typer.Option(min=0, help="Pays at least this, in your base currency.")
-    ] = None,
-    basis: Annotated[
-        PayBasis | None, typer.Option(help="Only pay per hour, article or in total.")
-    ] = None,
-    max_hours: Annotated[
-        float | None, typer.Option(min=0, help="Needs at most this many hours a week.")
-    ] = None,
-    due_before: Annotated[
-        dt.datetime | None, typer.Option(formats=_DAY, help="Deadline on or before this day.")
-    ] = None,
-    domain: Annotated[
-        list[str] | None, typer.Option(help="Tagged with this domain (repeat: any of them).")
-    ] = None,
-    remote: Annotated[
-        bool | None, typer.Option("--remote/--on-site", help="Only remote, or only on site.")
-    ] = None,
-    source: Annotated[str | None, typer.Option(help="Only from this source.")] = None,
+    kind: KindsOption = None,
+    min_pay: MinPayOption = None,
+    basis: BasisOption = None,
+    max_hours: MaxHoursOption = None,
+    due_before: DueBeforeOption = None,
+    domain: DomainsOption = None,
+    remote: RemoteOption = None,
+    source: SourceOption = None,
     greedy: Annotated[
         bool, typer.Option("--greedy", help="Only the instant greedy plan; skip the solver.")
     ] = False,
@@ -93,7 +85,7 @@ def plan_preview(
         base = store.saved_filter(saved) if saved else BoardFilter()
         f = narrowed(
             base, kinds=kind, min_pay=min_pay, pay_basis=basis, max_weekly_hours=max_hours,
-            due_before=due_before.date() if due_before else None, domains=domain,
+            due_before=day_of(due_before), domains=domain,
             remote=remote, source=source,
         )  # fmt: skip
         limit = time_limit if time_limit is not None else store.planner_settings().time_limit_s
