@@ -152,12 +152,12 @@ def _plain_metric(m: Any, names: set[str]) -> tuple[str, float, int, int] | None
 
 
 def _plain_int(raw: Any) -> int | None:
-    """An int64 sent as an int or a string of digits; None for anything else."""
-    if type(raw) is int:
-        value = raw
-    elif type(raw) is str and raw.isdigit():
+    """An int64 sent as an int or a string, read as `_int64s` reads a column; None else."""
+    if type(raw) is not int and type(raw) is not str:
+        return None
+    try:
         value = int(raw)
-    else:
+    except ValueError:
         return None
     return value if STEP_MIN <= value <= STEP_MAX else None
 
